@@ -1,0 +1,52 @@
+# dxanalysis — the front door. `make help` lists targets.
+# Every target that runs code first builds .venv from the pinned lock (once, or when the
+# lock changes) and registers the Jupyter kernel the notebooks name.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KERNEL := dxanalysis
+JOBS   ?= auto
+ARGS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv report test test-fast lab lint lock bench data clean
+
+help:  ## list targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (dxanalysis)" >/dev/null
+	@touch $@
+
+venv: $(STAMP)  ## create .venv from requirements.lock and register the kernel
+
+report: $(STAMP)  ## produce the reports for every province from the bundled data (reports/)
+	$(PY) -m dxanalysis batch --jobs $(JOBS) $(ARGS)
+
+test: $(STAMP)  ## run the whole test suite (unit, CLI, notebooks with papermill, nbval)
+	$(PY) -m pytest $(ARGS)
+
+test-fast: $(STAMP)  ## the suite without notebook execution
+	$(PY) -m pytest -m "not notebook" $(ARGS)
+
+lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)  ## run the benchmarks (forecast, backtest, batch) and print ratios
+	$(PY) benchmarks/run.py $(ARGS)
+
+data: $(STAMP)  ## rebuild derived data (synthetic panel) from code
+	$(PY) -m dxanalysis synth --out data/panel/province_panel_synthetic.csv
+
+lock: $(STAMP)  ## re-pin requirements.lock from requirements.in (needs the registry)
+	$(PY) -m pip install --quiet -r requirements.in
+	( echo "# Pinned lock for Python 3.11 (pip). Generated from requirements.in by 'make lock'; do not edit by hand."; \
+	  $(PY) -m pip freeze --exclude-editable --all | grep -v "^pip==" ) > requirements.lock
+
+clean:  ## remove the venv and generated reports
+	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/provinces reports/national

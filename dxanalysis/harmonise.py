@@ -1,0 +1,259 @@
+"""Carry observations reported under the 63 old provinces onto the 34 new ones.
+
+Rules (README, "Harmonisation"):
+
+* The province list (scheme) is decided per file and per side of the merger (before and from
+  2025-07): a legacy-only code or name (06, "Bắc Kạn") means *legacy*, otherwise *current*.
+  ``scheme=`` overrides. Current codes are also old codes of a constituent, so reading a
+  current label in the wrong list would silently drop constituents: hence the per-side rule.
+* Ratios are recombined from summed numerators and denominators. Rows with only a percentage
+  are combined with a documented volume (a ``weight`` column or a weights table); never a plain
+  average. A merged province with value-only rows and no weight is an error.
+* A new province that lacks some constituents in a month gets a warning naming them; that month
+  is kept but marked ``complete = False`` and the forecasts leave it out.
+* The same province-month reported both as a whole new province and through old constituents
+  (or twice) is an overlap: an error, never a double count.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import provinces
+from .errors import DxError, InputProblems, Problem
+from .observations import load_many, load_observations, read_text_table
+from .provinces import MERGER_PERIOD, Scheme
+
+HARMONISED_COLUMNS = [
+    "province_code", "province_name", "period", "indicator", "numerator", "denominator", "value",
+    "complete", "constituents", "method", "source",
+]
+
+
+class IncompleteProvinceWarning(UserWarning):
+    """A new province lacked some of its old constituents in some months."""
+
+
+@dataclass
+class Harmonised:
+    """Result of :func:`harmonise`: the table and what was decided on the way."""
+
+    table: pd.DataFrame
+    schemes: list[str] = field(default_factory=list)   # one line per file: which list was used
+    warnings: list[str] = field(default_factory=list)
+
+
+def _schemes_for(frame: pd.DataFrame, override: Scheme | None) -> dict[str, Scheme]:
+    before = frame["period"] < MERGER_PERIOD
+    out: dict[str, Scheme] = {}
+    for side, mask in (("before", before), ("after", ~before)):
+        if mask.any():
+            out[side] = override or provinces.detect_scheme(frame.loc[mask, "province"].unique())
+    return out
+
+
+def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFrame:
+    """Add unit_scheme, unit_code and province_code (current) to each row."""
+    frame = frame.copy()
+    side = np.where(frame["period"] < MERGER_PERIOD, "before", "after")
+    frame["unit_scheme"] = [schemes[s] for s in side]
+    problems, unit_codes = [], []
+    for row in frame.itertuples(index=False):
+        code = provinces.try_resolve(row.province, row.unit_scheme)
+        if code is None:
+            other = "current" if row.unit_scheme == "legacy" else "legacy"
+            hint = ""
+            if provinces.try_resolve(row.province, other):
+                hint = (f" (it is a {other}-list province: this file was read with the {row.unit_scheme} list; "
+                        f"pass --scheme {other} or keep one list per side of {MERGER_PERIOD})")
+            problems.append(Problem(row.source_file, row.source_row, "province",
+                                    f"{row.province!r} is not in the {row.unit_scheme} list of provinces{hint}"))
+        unit_codes.append(code)
+    if problems:
+        raise InputProblems(problems)
+    frame["unit_code"] = unit_codes
+    to_current = provinces.legacy_to_current()
+    frame["province_code"] = [to_current[c] if s == "legacy" else c for c, s in zip(frame["unit_code"], frame["unit_scheme"])]
+    # An unchanged province is one territory under both lists: call it current either way.
+    single = {new for new, olds in provinces.constituents().items() if len(olds) == 1}
+    unchanged = frame["province_code"].isin(single)
+    frame.loc[unchanged, "unit_scheme"] = "current"
+    frame.loc[unchanged, "unit_code"] = frame.loc[unchanged, "province_code"]
+    return frame
+
+
+def _check_overlaps(rows: pd.DataFrame) -> None:
+    problems = []
+    key = ["province_code", "period", "indicator"]
+    for (code, period, indicator), group in rows.groupby(key, sort=True):
+        has_whole = (group["unit_scheme"] == "current").any()
+        repeated = group.duplicated(["unit_scheme", "unit_code"], keep=False)
+        if has_whole and len(group) > 1 or repeated.any():
+            where = "; ".join(f"{r.source_file}:{r.source_row} ({r.province})" for r in group.itertuples())
+            problems.append(Problem(group["source_file"].iloc[-1], int(group["source_row"].iloc[-1]), "province",
+                                    f"overlap: {provinces.province_name(code)} ({code}) {period} {indicator} is reported more "
+                                    f"than once, as a whole and/or through its old provinces: {where}; expected each "
+                                    "province-month once"))
+    if problems:
+        raise InputProblems(problems)
+
+
+def _weights_lookup(weights: pd.DataFrame | None) -> dict[tuple, float]:
+    """(legacy code, period or '', indicator or '') -> weight."""
+    if weights is None:
+        return {}
+    out = {}
+    for row in weights.itertuples(index=False):
+        code = provinces.resolve(row.province, "legacy")
+        out[(code, getattr(row, "period", "") or "", getattr(row, "indicator", "") or "")] = float(row.weight)
+    return out
+
+
+def _weight_for(row, lookup: dict[tuple, float]) -> float:
+    if not np.isnan(row.weight):
+        return float(row.weight)
+    for key in ((row.unit_code, row.period, row.indicator), (row.unit_code, row.period, ""),
+                (row.unit_code, "", row.indicator), (row.unit_code, "", "")):
+        if key in lookup:
+            return lookup[key]
+    return np.nan
+
+
+def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str) -> tuple[pd.DataFrame, list[str]]:
+    """Combine each (new province, period, indicator) group into one row."""
+    constituents = provinces.constituents()
+    lookup = _weights_lookup(weights)
+    out, problems, gaps = [], [], {}
+    for (code, period, indicator), group in rows.groupby(["province_code", "period", "indicator"], sort=True):
+        source = "; ".join(sorted({s for s in group["source"] if s}))
+        base = {"province_code": code, "province_name": provinces.province_name(code), "period": period,
+                "indicator": indicator, "source": source}
+        if (group["unit_scheme"] == "current").all():
+            row = group.iloc[0]
+            out.append({**base, "numerator": row.numerator, "denominator": row.denominator, "value": row.value,
+                        "complete": bool(row.complete), "constituents": code, "method": "as reported"})
+            continue
+        present = sorted(group["unit_code"])
+        missing = [c for c in constituents[code] if c not in present]
+        if missing:
+            gaps.setdefault((code, indicator, tuple(missing)), []).append(period)
+        complete = not missing and bool(group["complete"].all())
+        if group["numerator"].notna().all() and group["denominator"].notna().all():
+            numerator, denominator = group["numerator"].sum(), group["denominator"].sum()
+            value, method = numerator / denominator * 100, "sum of numerators / sum of denominators"
+        else:
+            w = np.array([_weight_for(r, lookup) for r in group.itertuples(index=False)])
+            if np.isnan(w).any() or w.sum() <= 0:
+                for r, wi in zip(group.itertuples(index=False), w):
+                    if np.isnan(wi):
+                        problems.append(Problem(r.source_file, r.source_row, "value",
+                                                f"{r.province!r} has only a percentage and must be combined into "
+                                                f"{provinces.province_name(code)} ({code}) for {period} {indicator}; expected "
+                                                "numerator and denominator, a 'weight' column, or --weights FILE "
+                                                "(columns province, weight[, period, indicator])"))
+                continue
+            numerator = denominator = np.nan
+            value = float(np.dot(w, group["value"]) / w.sum())
+            method = f"weighted by {weight_basis}"
+        out.append({**base, "numerator": numerator, "denominator": denominator, "value": value,
+                    "complete": complete, "constituents": "+".join(present), "method": method})
+    if problems:
+        raise InputProblems(problems)
+    messages = []
+    for (code, indicator, missing), periods_ in sorted(gaps.items()):
+        names = ", ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in missing)
+        shown = ", ".join(periods_[:6]) + (f" and {len(periods_) - 6} more" if len(periods_) > 6 else "")
+        messages.append(f"{provinces.province_name(code)} ({code}) {indicator}: no data from {names} in {shown}; "
+                        "those months are marked incomplete")
+    return pd.DataFrame(out, columns=HARMONISED_COLUMNS), messages
+
+
+def harmonise(
+    frames: list[pd.DataFrame],
+    scheme: Scheme | None = None,
+    weights: pd.DataFrame | None = None,
+    weight_basis: str = "the supplied weight",
+) -> Harmonised:
+    """Express observations on the 34 current provinces.
+
+    Parameters
+    ----------
+    frames : list of DataFrame
+        Validated observation frames (one per file) from :func:`~dxanalysis.observations.load_observations`.
+    scheme : {"legacy", "current"}, optional
+        Force one province list for every file and period; by default decided per file and side
+        of the merger.
+    weights : DataFrame, optional
+        Columns ``province`` (old province), ``weight`` and optionally ``period`` and ``indicator``:
+        volumes used to combine rows that carry only a percentage.
+    weight_basis : str
+        What the weights measure (e.g. "adult population"), recorded in the ``method`` column.
+
+    Returns
+    -------
+    Harmonised
+        ``table`` in the harmonised contract (``province_code, province_name, period, indicator,
+        numerator, denominator, value, complete, constituents, method, source``), the scheme
+        used per file, and warnings about incomplete months (also issued as
+        :class:`IncompleteProvinceWarning`).
+    """
+    if scheme not in (None, "legacy", "current"):
+        raise DxError(f"scheme must be 'legacy' or 'current', not {scheme!r}")
+    resolved, scheme_notes = [], []
+    for frame in frames:
+        schemes = _schemes_for(frame, scheme)
+        file = frame["source_file"].iloc[0] if len(frame) else "input"
+        how = "forced" if scheme else "detected"
+        scheme_notes.append(f"{file}: " + ", ".join(
+            f"{side} {MERGER_PERIOD}: {sch} list ({how})" for side, sch in schemes.items()))
+        resolved.append(_resolve_units(frame, schemes))
+    rows = pd.concat(resolved, ignore_index=True)
+    _check_overlaps(rows)
+    table, messages = _combine(rows, weights, weight_basis)
+    for message in messages:
+        warnings.warn(message, IncompleteProvinceWarning, stacklevel=2)
+    table = table.sort_values(["province_code", "indicator", "period"], ignore_index=True)
+    return Harmonised(table=table, schemes=scheme_notes, warnings=messages)
+
+
+def load_weights(path: str | Path) -> pd.DataFrame:
+    """Read a weights file: ``province, weight`` and optionally ``period, indicator``."""
+    path = Path(path)
+    frame = read_text_table(path)
+    lowered = {c.lower(): c for c in frame.columns}
+    missing = [c for c in ("province", "weight") if c not in lowered]
+    if missing:
+        raise InputProblems([Problem(str(path), 1, None, f"missing column(s) {', '.join(missing)}; expected province, weight[, period, indicator]")])
+    frame = frame.rename(columns={v: k for k, v in lowered.items()})
+    problems = []
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        if provinces.try_resolve(row.province, "legacy") is None:
+            problems.append(Problem(str(path), i, "province", f"{row.province!r} is not one of the 63 old provinces"))
+        try:
+            if float(row.weight) < 0:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(str(path), i, "weight", f"{row.weight!r}; expected a number >= 0"))
+    if problems:
+        raise InputProblems(problems)
+    frame["weight"] = frame["weight"].astype(float)
+    return frame
+
+
+def harmonise_files(paths_: list[str | Path], scheme: Scheme | None = None, weights: str | Path | None = None) -> Harmonised:
+    """Load and harmonise files in one call (see :func:`harmonise`)."""
+    frames = load_many(list(paths_))
+    weight_frame = load_weights(weights) if weights else None
+    basis = f"weights from {weights}" if weights else "the supplied weight"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IncompleteProvinceWarning)
+        return harmonise(frames, scheme=scheme, weights=weight_frame, weight_basis=basis)
+
+
+__all__ = ["harmonise", "harmonise_files", "load_weights", "Harmonised", "IncompleteProvinceWarning",
+           "HARMONISED_COLUMNS", "load_observations"]

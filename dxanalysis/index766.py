@@ -1,0 +1,185 @@
+"""Load exports of the national 766 dashboard (Decision 766/QĐ-TTg): real monthly scores.
+
+The dashboard scores every province, department and commune out of 100 points in six groups.
+These are **points, not target rates**: reports show them as what they are, beside the
+forecasts, never in place of a target indicator.
+
+Output (tidy, one row per province, scope and component)::
+
+    province_code, province_name, period, scope (year_to_date | month), component,
+    points, max_points, unit_name, dashboard_code, source
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import provinces
+from .errors import InputProblems, Problem
+from .periods import is_period, period_from_filename
+from .provinces import normalise_name
+
+#: Score groups of the 766 index and their maximum points (see ../shared/domain/FACTS.md).
+COMPONENTS: dict[str, tuple[str, float]] = {
+    "CKMB": ("transparency (công khai, minh bạch)", 18),
+    "TDGQ": ("progress of settlement (tiến độ giải quyết)", 20),
+    "CLGQ": ("online service provision (dịch vụ trực tuyến)", 12),
+    "TTTT": ("online payment (thanh toán trực tuyến)", 10),
+    "MDHL": ("satisfaction (mức độ hài lòng)", 18),
+    "MDSH": ("digitisation of records and results (mức độ số hóa)", 22),
+}
+TOTAL = ("TONG_SCORE", 100.0)
+REQUIRED_COLUMNS = ("TEN", "MA_COQUAN", *COMPONENTS, TOTAL[0])
+SOURCE = "National 766 dashboard export (Decision 766/QĐ-TTg scores); real published scores"
+
+# Sheet names in Vietnamese exports -> scope; matched on the normalised name.
+_SCOPES = {"diemnam": "year_to_date", "diemthang": "month"}
+
+INDEX766_SCHEMA = pa.DataFrameSchema(
+    {
+        "province_code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "province_name": pa.Column(str),
+        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-(0[1-9]|1[0-2])$")),
+        "scope": pa.Column(str, pa.Check.isin(["year_to_date", "month"])),
+        "component": pa.Column(str, pa.Check.isin([*COMPONENTS, TOTAL[0]])),
+        "points": pa.Column(float, pa.Check.ge(0)),
+        "max_points": pa.Column(float, pa.Check.gt(0)),
+        "unit_name": pa.Column(str),
+        "dashboard_code": pa.Column(str),
+        "source": pa.Column(str),
+    },
+    checks=pa.Check(lambda df: (df["points"] <= df["max_points"] + 1e-9).all(), error="points above max_points"),
+    unique=["province_code", "scope", "component"],
+    strict=True,
+)
+
+
+def looks_like_766(path: str | Path) -> bool:
+    """True when a workbook has a sheet with the 766 columns (TEN, MA_COQUAN, TONG_SCORE...)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, nrows=0, engine="openpyxl")
+    except Exception:
+        return False
+    return any(set(REQUIRED_COLUMNS) <= {str(c).strip() for c in frame.columns} for frame in sheets.values())
+
+
+def _province_label(unit_name: str) -> str | None:
+    """'UBND tỉnh Bắc Ninh' -> 'Bắc Ninh'; None for departments and communes."""
+    text = str(unit_name).strip()
+    key = normalise_name(text)
+    if " - " in text or not key:
+        return None
+    lowered = text.lower()
+    if not lowered.startswith("ubnd tỉnh") and not lowered.startswith("ubnd thành phố"):
+        return None
+    return text
+
+
+def load_index766(path: str | Path, period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a 766 dashboard export.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workbook. Sheets are recognised by their columns, not by name or order; the scope
+        comes from the sheet name ("Điểm năm" = year to date, "Điểm tháng" = month).
+    period : str, optional
+        ``YYYY-MM`` the export describes; by default read from the file name (``T10_2025`` or
+        ``2025-10``).
+
+    Returns
+    -------
+    (provinces, other_units) : tuple of DataFrame
+        ``provinces`` is the validated tidy table keyed by current ``province_code``;
+        ``other_units`` holds the rows that are not provinces (departments, communes), kept
+        apart with their sheet name, never mixed in.
+
+    Raises
+    ------
+    InputProblems
+        Unknown layout, an unresolvable province, a missing period, or totals that do not add up.
+    """
+    path = Path(path)
+    file = str(path)
+    if period is None:
+        period = period_from_filename(path.name)
+        if period is None:
+            raise InputProblems([Problem(file, None, None, "cannot tell the month from the file name; "
+                                         "expected --period YYYY-MM or a name such as bao_cao_T10_2025.xlsx")])
+    elif not is_period(period):
+        raise InputProblems([Problem(file, None, None, f"period {period!r} is not YYYY-MM")])
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as exc:
+        raise InputProblems([Problem(file, None, None, f"cannot read as an Excel workbook: {exc}")]) from exc
+    rows, others, problems = [], [], []
+    seen_scopes = set()
+    for sheet, frame in sheets.items():
+        frame.columns = [str(c).strip() for c in frame.columns]
+        if not set(REQUIRED_COLUMNS) <= set(frame.columns):
+            continue
+        scope = _SCOPES.get(normalise_name(sheet))
+        label = f"{file}[{sheet}]"
+        for position, record in enumerate(frame.to_dict("records"), start=2):
+            name = str(record["TEN"]).strip()
+            is_province_level = str(record.get("LOAI_COQUAN", "1")).strip() in ("1", "1.0")
+            province_label = _province_label(name) if is_province_level else None
+            if province_label is None or scope is None:
+                others.append({"sheet": sheet, "unit_name": name, "dashboard_code": str(record["MA_COQUAN"]),
+                               **{c: record[c] for c in (*COMPONENTS, TOTAL[0])}})
+                continue
+            code = provinces.try_resolve(province_label, "current")
+            if code is None:
+                problems.append(Problem(label, position, "TEN", f"{name!r} is not one of the 34 provinces"))
+                continue
+            total = 0.0
+            for component, (_, max_points) in COMPONENTS.items():
+                points = _points(record[component], label, position, component, max_points, problems)
+                total += points
+                rows.append((code, period, scope, component, points, max_points, name, str(record["MA_COQUAN"])))
+            stated = _points(record[TOTAL[0]], label, position, TOTAL[0], TOTAL[1], problems)
+            if abs(stated - total) > 0.05:
+                problems.append(Problem(label, position, TOTAL[0],
+                                        f"{stated:g} does not equal the sum of the six components ({total:.2f})"))
+            rows.append((code, period, scope, TOTAL[0], stated, TOTAL[1], name, str(record["MA_COQUAN"])))
+            seen_scopes.add(scope)
+    if not rows and not problems:
+        problems.append(Problem(file, None, None, "no sheet with the 766 columns "
+                                f"({', '.join(REQUIRED_COLUMNS)}) and a province score sheet ('Điểm năm' or 'Điểm tháng')"))
+    if problems:
+        raise InputProblems(problems)
+    table = pd.DataFrame(rows, columns=["province_code", "period", "scope", "component", "points", "max_points",
+                                        "unit_name", "dashboard_code"])
+    table.insert(1, "province_name", table["province_code"].map(provinces.province_name))
+    table["source"] = f"{SOURCE}: {path.name}"
+    table = table.astype({"points": float, "max_points": float})
+    try:
+        table = INDEX766_SCHEMA.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise InputProblems([Problem(file, None, str(c.column), f"failed {c.check}: {c.failure_case!r}")
+                             for c in exc.failure_cases.itertuples()]) from exc
+    return table.sort_values(["scope", "province_code", "component"], ignore_index=True), pd.DataFrame(others)
+
+
+def _points(cell, file: str, row: int, column: str, max_points: float, problems: list[Problem]) -> float:
+    try:
+        value = float(cell)
+    except (TypeError, ValueError):
+        problems.append(Problem(file, row, column, f"{cell!r} is not a number of points"))
+        return 0.0
+    if not 0 <= value <= max_points + 1e-9:
+        problems.append(Problem(file, row, column, f"{value:g} is outside 0..{max_points:g} points"))
+    return value
+
+
+def wide_scores(table: pd.DataFrame, scope: str = "month") -> pd.DataFrame:
+    """One row per province with a column per component (for display)."""
+    sub = table[table["scope"] == scope]
+    wide = sub.pivot_table(index=["province_code", "province_name"], columns="component", values="points")
+    return wide[[*COMPONENTS, TOTAL[0]]].reset_index().sort_values(TOTAL[0], ascending=False, ignore_index=True)

@@ -1,0 +1,30 @@
+"""One place for paths: everything is derived from this file's location."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+PARAMS_DIR = PROJECT_ROOT / "params"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+# Reports can be redirected (tests, CI) without touching the source tree.
+REPORTS_DIR = Path(os.environ.get("DX_REPORTS_DIR", PROJECT_ROOT / "reports"))
+
+PROVINCES_DIR = DATA_DIR / "provinces"
+LEGACY_PROVINCES_CSV = PROVINCES_DIR / "provinces_legacy_63.csv"
+CURRENT_PROVINCES_CSV = PROVINCES_DIR / "provinces_current_34.csv"
+CROSSWALK_CSV = PROVINCES_DIR / "crosswalk_2025.csv"
+
+PANEL_CSV = DATA_DIR / "panel" / "province_panel_synthetic.csv"
+NATIONAL_FIGURES_CSV = DATA_DIR / "national" / "national_figures.csv"
+INDEX766_XLSX = DATA_DIR / "index766" / "index766_2025-10_report.xlsx"
+
+INDICATORS_YAML = PARAMS_DIR / "indicators.yaml"
+TARGETS_YAML = PARAMS_DIR / "targets.yaml"
+PROVINCE_TARGETS_DIR = PARAMS_DIR / "provinces"
+RUN_SETTINGS_YAML = PARAMS_DIR / "run.yaml"
+
+#: The Jupyter kernel every notebook names; ``make`` installs it into the venv.
+KERNEL_NAME = "dxanalysis"
