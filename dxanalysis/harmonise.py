@@ -62,9 +62,11 @@ def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFr
     frame = frame.copy()
     side = np.where(frame["period"] < MERGER_PERIOD, "before", "after")
     frame["unit_scheme"] = [schemes[s] for s in side]
-    problems, unit_codes = [], []
-    for row in frame.itertuples(index=False):
-        code = provinces.try_resolve(row.province, row.unit_scheme)
+    problems = []
+    codes = {(label, sch): provinces.try_resolve(label, sch)
+             for label, sch in set(zip(frame["province"], frame["unit_scheme"]))}
+    unit_codes = [codes[(label, sch)] for label, sch in zip(frame["province"], frame["unit_scheme"])]
+    for row, code in zip(frame.itertuples(index=False), unit_codes):
         if code is None:
             other = "current" if row.unit_scheme == "legacy" else "legacy"
             hint = ""
@@ -73,7 +75,6 @@ def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFr
                         f"pass --scheme {other} or keep one list per side of {MERGER_PERIOD})")
             problems.append(Problem(row.source_file, row.source_row, "province",
                                     f"{row.province!r} is not in the {row.unit_scheme} list of provinces{hint}"))
-        unit_codes.append(code)
     if problems:
         raise InputProblems(problems)
     frame["unit_code"] = unit_codes
@@ -88,19 +89,22 @@ def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFr
 
 
 def _check_overlaps(rows: pd.DataFrame) -> None:
-    problems = []
     key = ["province_code", "period", "indicator"]
-    for (code, period, indicator), group in rows.groupby(key, sort=True):
-        has_whole = (group["unit_scheme"] == "current").any()
-        repeated = group.duplicated(["unit_scheme", "unit_code"], keep=False)
-        if has_whole and len(group) > 1 or repeated.any():
-            where = "; ".join(f"{r.source_file}:{r.source_row} ({r.province})" for r in group.itertuples())
-            problems.append(Problem(group["source_file"].iloc[-1], int(group["source_row"].iloc[-1]), "province",
-                                    f"overlap: {provinces.province_name(code)} ({code}) {period} {indicator} is reported more "
-                                    f"than once, as a whole and/or through its old provinces: {where}; expected each "
-                                    "province-month once"))
-    if problems:
-        raise InputProblems(problems)
+    stats = rows.assign(whole=rows["unit_scheme"] == "current").groupby(key, sort=True).agg(
+        n=("unit_code", "size"), whole=("whole", "any"))
+    repeated = rows[rows.duplicated(["unit_scheme", "unit_code", "period", "indicator"], keep=False)]
+    bad = set(stats.index[(stats["whole"] & (stats["n"] > 1))]) | set(map(tuple, repeated[key].to_numpy().tolist()))
+    if not bad:
+        return
+    problems = []
+    flagged = rows[[tuple(k) in bad for k in rows[key].to_numpy().tolist()]]
+    for (code, period, indicator), group in flagged.groupby(key, sort=True):
+        where = "; ".join(f"{r.source_file}:{r.source_row} ({r.province})" for r in group.itertuples())
+        problems.append(Problem(group["source_file"].iloc[-1], int(group["source_row"].iloc[-1]), "province",
+                                f"overlap: {provinces.province_name(code)} ({code}) {period} {indicator} is reported more "
+                                f"than once, as a whole and/or through its old provinces: {where}; expected each "
+                                "province-month once"))
+    raise InputProblems(problems)
 
 
 def _weights_lookup(weights: pd.DataFrame | None) -> dict[tuple, float]:
@@ -125,52 +129,69 @@ def _weight_for(row, lookup: dict[tuple, float]) -> float:
 
 
 def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str) -> tuple[pd.DataFrame, list[str]]:
-    """Combine each (new province, period, indicator) group into one row."""
-    constituents = provinces.constituents()
+    """Combine each (new province, period, indicator) group into one row (vectorised)."""
+    key = ["province_code", "period", "indicator"]
+    members = provinces.constituents()
     lookup = _weights_lookup(weights)
-    out, problems, gaps = [], [], {}
-    for (code, period, indicator), group in rows.groupby(["province_code", "period", "indicator"], sort=True):
-        source = "; ".join(sorted({s for s in group["source"] if s}))
-        base = {"province_code": code, "province_name": provinces.province_name(code), "period": period,
-                "indicator": indicator, "source": source}
-        if (group["unit_scheme"] == "current").all():
-            row = group.iloc[0]
-            out.append({**base, "numerator": row.numerator, "denominator": row.denominator, "value": row.value,
-                        "complete": bool(row.complete), "constituents": code, "method": "as reported"})
-            continue
-        present = sorted(group["unit_code"])
-        missing = [c for c in constituents[code] if c not in present]
-        if missing:
-            gaps.setdefault((code, indicator, tuple(missing)), []).append(period)
-        complete = not missing and bool(group["complete"].all())
-        if group["numerator"].notna().all() and group["denominator"].notna().all():
-            numerator, denominator = group["numerator"].sum(), group["denominator"].sum()
-            value, method = numerator / denominator * 100, "sum of numerators / sum of denominators"
-        else:
-            w = np.array([_weight_for(r, lookup) for r in group.itertuples(index=False)])
-            if np.isnan(w).any() or w.sum() <= 0:
-                for r, wi in zip(group.itertuples(index=False), w):
-                    if np.isnan(wi):
-                        problems.append(Problem(r.source_file, r.source_row, "value",
-                                                f"{r.province!r} has only a percentage and must be combined into "
-                                                f"{provinces.province_name(code)} ({code}) for {period} {indicator}; expected "
-                                                "numerator and denominator, a 'weight' column, or --weights FILE "
-                                                "(columns province, weight[, period, indicator])"))
-                continue
-            numerator = denominator = np.nan
-            value = float(np.dot(w, group["value"]) / w.sum())
-            method = f"weighted by {weight_basis}"
-        out.append({**base, "numerator": numerator, "denominator": denominator, "value": value,
-                    "complete": complete, "constituents": "+".join(present), "method": method})
-    if problems:
-        raise InputProblems(problems)
-    messages = []
-    for (code, indicator, missing), periods_ in sorted(gaps.items()):
-        names = ", ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in missing)
-        shown = ", ".join(periods_[:6]) + (f" and {len(periods_) - 6} more" if len(periods_) > 6 else "")
-        messages.append(f"{provinces.province_name(code)} ({code}) {indicator}: no data from {names} in {shown}; "
-                        "those months are marked incomplete")
-    return pd.DataFrame(out, columns=HARMONISED_COLUMNS), messages
+    rows = rows.copy()
+    if lookup:
+        rows["weight"] = [_weight_for(r, lookup) for r in rows.itertuples(index=False)]
+    whole = (rows["unit_scheme"] == "current").to_numpy()
+
+    # Rows that already describe a whole current province pass through.
+    passed = rows.loc[whole, key + ["numerator", "denominator", "value", "complete", "source"]].copy()
+    passed["constituents"] = passed["province_code"]
+    passed["method"] = "as reported"
+
+    parts = rows.loc[~whole].copy()
+    problems: list[Problem] = []
+    messages: list[str] = []
+    combined = pd.DataFrame(columns=HARMONISED_COLUMNS)
+    if len(parts):
+        parts["has_ratio"] = parts["numerator"].notna() & parts["denominator"].notna()
+        parts["has_weight"] = parts["weight"].notna()
+        parts["w_value"] = parts["weight"] * parts["value"]
+        grouped = parts.groupby(key, sort=False)
+        agg = grouped.agg(
+            numerator=("numerator", "sum"), denominator=("denominator", "sum"), w_value=("w_value", "sum"),
+            weight=("weight", "sum"), all_ratio=("has_ratio", "all"), all_weight=("has_weight", "all"),
+            all_complete=("complete", "all"), n=("unit_code", "size"),
+            constituents=("unit_code", lambda c: "+".join(sorted(c))),
+            source=("source", lambda s: "; ".join(sorted({x for x in s if x}))),
+        ).reset_index()
+        agg["expected"] = agg["province_code"].map(lambda c: len(members[c]))
+        weighted = ~agg["all_ratio"] & agg["all_weight"] & (agg["weight"] > 0)
+        unweighted = ~agg["all_ratio"] & ~weighted
+        if unweighted.any():
+            bad = parts.merge(agg.loc[unweighted, key], on=key)
+            for r in bad[~bad["has_ratio"] & ~bad["has_weight"]].itertuples(index=False):
+                problems.append(Problem(r.source_file, r.source_row, "value",
+                                        f"{r.province!r} has only a percentage and must be combined into "
+                                        f"{provinces.province_name(r.province_code)} ({r.province_code}) for {r.period} "
+                                        f"{r.indicator}; expected numerator and denominator, a 'weight' column, or "
+                                        "--weights FILE (columns province, weight[, period, indicator])"))
+            raise InputProblems(problems)
+        agg["value"] = np.where(agg["all_ratio"], agg["numerator"] / agg["denominator"] * 100,
+                                agg["w_value"] / agg["weight"].where(agg["weight"] > 0))
+        agg.loc[~agg["all_ratio"], ["numerator", "denominator"]] = np.nan
+        agg["method"] = np.where(agg["all_ratio"], "sum of numerators / sum of denominators", f"weighted by {weight_basis}")
+        agg["complete"] = agg["all_complete"] & (agg["n"] == agg["expected"])
+        combined = agg[key + ["numerator", "denominator", "value", "complete", "constituents", "method", "source"]]
+        gaps: dict[tuple, list[str]] = {}
+        for r in agg[agg["n"] < agg["expected"]].itertuples(index=False):
+            missing = tuple(c for c in members[r.province_code] if c not in r.constituents.split("+"))
+            gaps.setdefault((r.province_code, r.indicator, missing), []).append(r.period)
+        for (code, indicator, missing), periods_ in sorted(gaps.items()):
+            periods_ = sorted(periods_)
+            names = ", ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in missing)
+            shown = ", ".join(periods_[:6]) + (f" and {len(periods_) - 6} more" if len(periods_) > 6 else "")
+            messages.append(f"{provinces.province_name(code)} ({code}) {indicator}: no data from {names} in {shown}; "
+                            "those months are marked incomplete")
+    table = pd.concat([passed, combined], ignore_index=True) if len(combined) else passed
+    names = {code: provinces.province_name(code) for code in table["province_code"].unique()}
+    table["province_name"] = table["province_code"].map(names)
+    table["complete"] = table["complete"].astype(bool)
+    return table[HARMONISED_COLUMNS], messages
 
 
 def harmonise(

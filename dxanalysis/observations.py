@@ -24,6 +24,7 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -170,121 +171,166 @@ def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
 
 
-def _number(cell, file: str, row: int, column: str, problems: list[Problem]) -> float:
+def _parse_number(cell) -> tuple[float, str | None]:
+    """Parse one cell: (number, None) or (nan, what is wrong). Blank -> (nan, None)."""
     if _blank(cell):
-        return math.nan
-    text = str(cell).strip().replace("%", "")
-    # Reports often write 12,5 for 12.5: accept a lone comma as the decimal mark.
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        problems.append(Problem(file, row, column, f"{cell!r} is not a number; expected a number"))
-        return math.nan
-    if math.isinf(number):
-        problems.append(Problem(file, row, column, f"{cell!r} is not a finite number"))
-        return math.nan
+        return math.nan, None
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        number = float(cell)
+    else:
+        text = str(cell).strip().replace("%", "")
+        # Reports often write 12,5 for 12.5: accept a lone comma as the decimal mark.
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return math.nan, f"{cell!r} is not a number; expected a number"
+    if math.isinf(number) or math.isnan(number):
+        return math.nan, f"{cell!r} is not a finite number"
     if number < 0:
-        problems.append(Problem(file, row, column, f"{number:g} is negative; expected a count or share >= 0"))
-    return number
+        return number, f"{number:g} is negative; expected a count or share >= 0"
+    return number, None
+
+
+def _parse_column(cells: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Parse a column, caching by distinct cell (the bundled panel repeats many values)."""
+    cache: dict = {}
+    numbers, messages = np.empty(len(cells)), []
+    for i, cell in enumerate(cells.tolist()):
+        key = (type(cell), cell) if not _blank(cell) else None
+        if key not in cache:
+            cache[key] = _parse_number(cell)
+        numbers[i], message = cache[key]
+        messages.append(message)
+    return numbers, messages
+
+
+def _province_text(cell) -> str:
+    if _blank(cell):
+        return ""
+    if isinstance(cell, float):
+        return provinces._code_form(cell) or str(cell).strip()
+    return str(cell).strip()
+
+
+def _period_of(cell) -> str | None:
+    if isinstance(cell, str):
+        return cell if is_period(cell) else None
+    return None if _blank(cell) else parse_period_label(cell)
 
 
 def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Check raw tidy rows (strings) and return the typed contract, or raise InputProblems."""
+    """Check raw tidy rows and return the typed contract, or raise InputProblems.
+
+    Checks are vectorised; messages are built only for failing rows.
+    """
     indicators = load_indicators()
-    problems: list[Problem] = []
-    clean = []
-    for record in rows.to_dict("records"):
-        file, row = record["source_file"], int(record["source_row"])
-        value_column = record.get("_value_column") or "value"
-        province = record.get("province")
-        if _blank(province):
-            problems.append(Problem(file, row, "province", "empty; expected a province code or name"))
-        else:
-            province = str(province).strip()
-            if isinstance(record.get("province"), float):
-                province = provinces._code_form(record["province"]) or province
-            legacy = provinces.try_resolve(province, "legacy")
-            current = provinces.try_resolve(province, "current")
-            if legacy is None and current is None:
-                try:
-                    provinces.resolve(province, "legacy")
-                except UnknownProvince as exc:
-                    problems.append(Problem(file, row, "province", f"{exc}; expected one of the 63 or 34 provinces"))
-        period_raw = record.get("period")
-        period = period_raw if is_period(period_raw) else (
-            parse_period_label(period_raw) if not isinstance(period_raw, str) else None)
-        if period is None:
-            problems.append(Problem(file, row, "period", f"{period_raw!r} is not a month; expected YYYY-MM, e.g. 2025-07"))
-        indicator = str(record.get("indicator") or "").strip()
-        bounds = None
-        if indicator not in indicators:
-            problems.append(Problem(file, row, "indicator",
-                                    f"unknown indicator {indicator!r}; expected one of: {', '.join(indicators)}"))
-        else:
-            bounds = (indicators[indicator].lower, indicators[indicator].upper)
-        numerator = _number(record.get("numerator"), file, row, "numerator", problems)
-        denominator = _number(record.get("denominator"), file, row, "denominator", problems)
-        value = _number(record.get("value"), file, row, value_column, problems)
-        weight = _number(record.get("weight"), file, row, "weight", problems)
-        has_ratio = not math.isnan(numerator) and not math.isnan(denominator)
-        if math.isnan(numerator) != math.isnan(denominator):
-            problems.append(Problem(file, row, "numerator" if math.isnan(numerator) else "denominator",
-                                    "empty while its partner is given; expected both numerator and denominator, or neither"))
-        if has_ratio:
-            if denominator == 0:
-                problems.append(Problem(file, row, "denominator", "is 0; expected a positive count"))
-            elif numerator > denominator:
-                problems.append(Problem(file, row, "numerator",
-                                        f"{numerator:g} is greater than the denominator {denominator:g}; expected numerator <= denominator"))
-            else:
-                ratio = numerator / denominator * 100
-                if math.isnan(value):
-                    value = ratio
-                elif abs(value - ratio) > max(VALUE_TOLERANCE, 0.5 * 10 ** -_decimals(record.get("value"))):
-                    problems.append(Problem(file, row, value_column,
-                                            f"{value:g} does not match numerator/denominator*100 = {ratio:.4g}; expected them to agree"))
-        all_blank = all(_blank(record.get(c)) for c in ("value", "numerator", "denominator"))
-        if math.isnan(value) and all_blank:
-            problems.append(Problem(file, row, value_column, "empty; expected a value (percent) or a numerator and denominator"))
-        elif bounds and not math.isnan(value) and value >= 0 and not bounds[0] <= value <= bounds[1]:
-            problems.append(Problem(file, row, value_column,
-                                    f"{value:g} is outside the indicator's bounds; expected a percent between {bounds[0]:g} and {bounds[1]:g}"))
-        complete_raw = record.get("complete")
-        complete = True if _blank(complete_raw) else str(complete_raw).strip().lower() in ("true", "1", "yes")
-        clean.append({
-            "province": province if isinstance(province, str) else "", "period": period or "", "indicator": indicator,
-            "numerator": numerator, "denominator": denominator, "value": value,
-            "source": "" if _blank(record.get("source")) else str(record["source"]).strip(),
-            "weight": weight, "complete": complete, "source_file": file, "source_row": row,
-        })
-    out = pd.DataFrame(clean, columns=OBSERVATION_COLUMNS)
-    if not problems and not out.empty:
-        key = ["province", "period", "indicator"]
-        # Compare provinces by their canonical form so "01" and "Hà Nội" count as one key.
-        canonical = out["province"].map(lambda p: provinces.try_resolve(p, "legacy") or provinces.try_resolve(p, "current"))
-        dupes = out.assign(_p=canonical)[out.assign(_p=canonical).duplicated(["_p", "period", "indicator"], keep=False)]
-        for (_, period, indicator), group in dupes.groupby(["_p", "period", "indicator"], sort=True):
-            first = int(group["source_row"].iloc[0])
-            for later in group["source_row"].iloc[1:]:
-                problems.append(Problem(group["source_file"].iloc[0], int(later), "province",
-                                        f"duplicate key: {group['province'].iloc[0]!r} {period} {indicator} already given at row {first}; "
-                                        "expected one row per province, period and indicator"))
-        del key
-    if problems:
-        raise InputProblems(problems)
-    if out.empty:
+    n = len(rows)
+    if n == 0:
         raise InputProblems([Problem(str(rows.attrs.get("file", "input")), None, None, "no data rows; expected at least one observation")])
-    out = out.astype({"numerator": float, "denominator": float, "value": float, "weight": float,
-                      "complete": bool, "source_row": int})
+
+    def column(name: str) -> pd.Series:
+        return rows[name] if name in rows.columns else pd.Series([""] * n, index=rows.index, dtype=object)
+
+    files = rows["source_file"].astype(str).tolist()
+    row_numbers = rows["source_row"].astype(int).tolist()
+    value_columns = column("_value_column").map(lambda c: c if isinstance(c, str) and c else "value").tolist()
+    problems: list[tuple[int, Problem]] = []
+
+    def add(i: int, col: str, message: str) -> None:
+        problems.append((i, Problem(files[i], row_numbers[i], col, message)))
+
+    province = column("province").map(_province_text)
+    verdicts: dict[str, str | None] = {}
+    for label in province.unique():
+        if not label:
+            verdicts[label] = "empty; expected a province code or name"
+        elif provinces.try_resolve(label, "legacy") is None and provinces.try_resolve(label, "current") is None:
+            try:
+                provinces.resolve(label, "legacy")
+            except UnknownProvince as exc:
+                verdicts[label] = f"{exc}; expected one of the 63 or 34 provinces"
+        else:
+            verdicts[label] = None
+    for i, label in enumerate(province.tolist()):
+        if verdicts[label]:
+            add(i, "province", verdicts[label])
+
+    period_raw = column("period")
+    period = period_raw.map(_period_of)
+    for i in np.flatnonzero(period.isna().to_numpy()):
+        add(i, "period", f"{period_raw.iloc[i]!r} is not a month; expected YYYY-MM, e.g. 2025-07")
+
+    indicator = column("indicator").map(lambda c: "" if _blank(c) else str(c).strip())
+    known = indicator.isin(list(indicators)).to_numpy()
+    for i in np.flatnonzero(~known):
+        add(i, "indicator", f"unknown indicator {indicator.iloc[i]!r}; expected one of: {', '.join(indicators)}")
+    lower = indicator.map(lambda k: indicators[k].lower if k in indicators else 0.0).to_numpy(float)
+    upper = indicator.map(lambda k: indicators[k].upper if k in indicators else 100.0).to_numpy(float)
+
+    parsed = {}
+    for name in ("numerator", "denominator", "value", "weight"):
+        numbers, messages = _parse_column(column(name))
+        parsed[name] = numbers
+        for i, message in enumerate(messages):
+            if message:
+                add(i, value_columns[i] if name == "value" else name, message)
+    numerator, denominator, value = parsed["numerator"], parsed["denominator"], parsed["value"].copy()
+    has_num, has_den = ~np.isnan(numerator), ~np.isnan(denominator)
+    for i in np.flatnonzero(has_num != has_den):
+        add(i, "denominator" if has_num[i] else "numerator",
+            "empty while its partner is given; expected both numerator and denominator, or neither")
+    has_ratio = has_num & has_den
+    for i in np.flatnonzero(has_ratio & (denominator == 0)):
+        add(i, "denominator", "is 0; expected a positive count")
+    too_big = has_ratio & (numerator > denominator) & (denominator > 0)
+    for i in np.flatnonzero(too_big):
+        add(i, "numerator", f"{numerator[i]:g} is greater than the denominator {denominator[i]:g}; expected numerator <= denominator")
+    usable = has_ratio & (denominator > 0) & ~too_big
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(usable, numerator / np.where(denominator > 0, denominator, 1) * 100, np.nan)
+    stated = ~np.isnan(value)
+    value_cells = column("value").tolist()
+    for i in np.flatnonzero(usable & stated):
+        allowed = max(VALUE_TOLERANCE, 0.5 * 10 ** -_decimals(value_cells[i]))
+        if abs(value[i] - ratio[i]) > allowed:
+            add(i, value_columns[i], f"{value[i]:g} does not match numerator/denominator*100 = {ratio[i]:.4g}; expected them to agree")
+    value = np.where(usable & ~stated, ratio, value)
+    all_blank = np.isnan(parsed["value"]) & ~has_num & ~has_den & np.array([_blank(c) for c in value_cells])
+    for i in np.flatnonzero(all_blank):
+        add(i, value_columns[i], "empty; expected a value (percent) or a numerator and denominator")
+    out_of_bounds = ~np.isnan(value) & (value >= 0) & ((value < lower) | (value > upper)) & known
+    for i in np.flatnonzero(out_of_bounds):
+        add(i, value_columns[i], f"{value[i]:g} is outside the indicator's bounds; expected a percent between {lower[i]:g} and {upper[i]:g}")
+
+    complete = column("complete").map(lambda c: True if _blank(c) else str(c).strip().lower() in ("true", "1", "yes"))
+    out = pd.DataFrame({
+        "province": province.to_numpy(object), "period": period.fillna("").to_numpy(object),
+        "indicator": indicator.to_numpy(object), "numerator": numerator, "denominator": denominator, "value": value,
+        "source": column("source").map(lambda c: "" if _blank(c) else str(c).strip()).to_numpy(object),
+        "weight": parsed["weight"], "complete": complete.to_numpy(bool), "source_file": files, "source_row": row_numbers,
+    }, columns=OBSERVATION_COLUMNS)
+    if not problems:
+        canonical = province.map({label: provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current")
+                                  for label in province.unique()})
+        keyed = out.assign(_p=canonical.to_numpy(object))
+        dupes = keyed[keyed.duplicated(["_p", "period", "indicator"], keep=False)]
+        for (_, period_, indicator_), group in dupes.groupby(["_p", "period", "indicator"], sort=True):
+            first = int(group["source_row"].iloc[0])
+            for position in group.index[1:]:
+                add(position, "province", f"duplicate key: {group['province'].iloc[0]!r} {period_} {indicator_} already given at "
+                    f"row {first}; expected one row per province, period and indicator")
+    if problems:
+        problems.sort(key=lambda item: (item[1].file, item[0]))
+        raise InputProblems([p for _, p in problems])
+    out = out.astype({"province": str, "period": str, "indicator": str, "source": str, "source_file": str})
     try:
         return OBSERVATION_SCHEMA.validate(out, lazy=True)
-    except pa.errors.SchemaErrors as exc:  # a safety net: the row checks above should catch all
-        cases = exc.failure_cases
+    except pa.errors.SchemaErrors as exc:  # a safety net: the checks above should catch all
         raise InputProblems([
             Problem(out["source_file"].iloc[0], None, str(c.column), f"failed {c.check}: {c.failure_case!r}")
-            for c in cases.itertuples()
+            for c in exc.failure_cases.itertuples()
         ]) from exc
 
 
