@@ -1,0 +1,170 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dxanalysis import forecast as fc
+from dxanalysis.backtest import backtest, comparison_table
+from dxanalysis.periods import period_range
+from dxanalysis.registry import load_targets
+
+
+def make_table(series: dict[tuple[str, str], list[float]], start: str = "2025-01", denominator: float = 1000.0):
+    """Harmonised table from {(province, indicator): [values...]} (NaN = missing month)."""
+    rows = []
+    for (code, indicator), values in series.items():
+        for period, value in zip(period_range(start, "2030-12"), values):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            rows.append({"province_code": code, "province_name": code, "period": period, "indicator": indicator,
+                         "numerator": value / 100 * denominator, "denominator": denominator, "value": value,
+                         "complete": True, "constituents": code, "method": "as reported", "source": "test"})
+    return pd.DataFrame(rows)
+
+
+def one(result, code, target):
+    return result[(result.province_code == code) & (result.target_id == target)].iloc[0]
+
+
+def test_required_pace_by_hand():
+    # online_records: 60% in Oct 2025, target 80% by Dec 2025 -> (80 - 60) / 2 months = 10 points a month.
+    table = make_table({("01", "online_records"): [50, 52, 54, 55, 56, 57, 58, 59, 59.5, 60]})
+    row = one(fc.forecast(table, model="linear"), "01", "online_records")
+    assert row.last_period == "2025-10" and row.last_value == 60
+    assert row.required_pace == pytest.approx(10.0)
+    assert row.horizon_months == 2
+
+
+def test_recent_pace_is_points_per_month_over_six_months():
+    table = make_table({("01", "online_records"): [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]})
+    row = one(fc.forecast(table), "01", "online_records")
+    assert row.recent_pace == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("last,required,recent,p_hit,at_limit,expected", [
+    (50, 2.0, 2.0, 0.7, False, "on_track"),            # ratio 1.0
+    (50, 2.0, 1.5, 0.3, False, "needs_acceleration"),  # ratio 0.75
+    (50, 2.0, 0.5, 0.01, False, "off_track"),          # ratio 0.25
+    (50, 2.0, 2.0, 0.3, False, "needs_acceleration"),  # on track by pace, but p_hit < 0.5
+    (50, 2.0, 0.5, 0.6, False, "needs_acceleration"),  # off track by pace, but p_hit >= 0.5
+    (50, 2.0, 1.5, 0.01, False, "off_track"),          # needs acceleration, but p_hit < 0.05
+    (97, 1.0, 0.5, 0.6, True, "on_track"),             # near 100%: thresholds x (1 - 0.97^4.44) = x 0.126
+    (97, 1.0, 0.5, 0.6, False, "needs_acceleration"),  # same, no limit: off track by pace, p_hit >= 0.5
+    (80, 1.0, 0.0, 0.0, False, "achieved"),            # already at the target
+])
+def test_growth_ratio_status(last, required, recent, p_hit, at_limit, expected):
+    threshold = 80 if expected == "achieved" else 99.5
+    status, _ = fc.decide_status(last, threshold, required, recent, p_hit, at_limit=at_limit)
+    assert status == expected
+
+
+def test_limit_coefficient():
+    assert fc.limit_coefficient(0) == 1.0
+    assert fc.limit_coefficient(100) == 0.0
+    assert fc.limit_coefficient(97) == pytest.approx(1 - 0.97 ** 4.44)
+
+
+@pytest.mark.parametrize("model", fc.MODELS)
+def test_intervals_stay_inside_bounds(model):
+    table = make_table({
+        ("01", "online_procedures_full"): [90, 93, 95, 96.5, 97.5, 98.2, 98.8, 99.1, 99.4, 99.6],
+        ("79", "online_procedures_full"): [9, 7, 5, 4, 3, 2.2, 1.6, 1.2, 0.8, 0.5],
+    })
+    result = fc.forecast(table, model=model)
+    for code in ("01", "79"):
+        row = one(result, code, "online_procedures_full")
+        values = [row.lo95, row.lo80, row.forecast, row.hi80, row.hi95]
+        assert all(0 <= v <= 100 for v in values), values
+        assert values == sorted(values)
+        assert 0 <= row.p_hit <= 1
+
+
+def test_past_deadline_reports_the_realised_value():
+    # records_with_personal_id: deadline 30 Jun 2025 (tolerance 0.5 points).
+    table = make_table({("01", "records_with_personal_id"): [90, 92, 95, 97, 99, 99.6, 99.8, 99.9, 100, 100],
+                        ("79", "records_with_personal_id"): [80, 82, 84, 86, 88, 90, 99, 99, 99, 99]})
+    result = fc.forecast(table, as_of="2025-10")
+    hit, miss = one(result, "01", "records_with_personal_id"), one(result, "79", "records_with_personal_id")
+    assert hit.deadline_passed and hit.status == "achieved" and hit.p_hit == 1.0
+    assert hit.last_period == "2025-06" and hit.forecast == pytest.approx(99.6)
+    assert miss.status == "off_track" and miss.p_hit == 0.0 and miss.forecast == pytest.approx(90)
+
+
+def test_p_hit_is_monotone_in_the_threshold():
+    table = make_table({("01", "online_records"): [30, 32, 33, 35, 37, 38, 40, 41, 43, 44]})
+    panel = fc.build_panel(table)
+    pred = fc.predict(panel, "pooled", len(panel.periods) - 1, len(panel.periods) + 1)
+    thresholds = np.linspace(1, 99, 50)
+    row = np.flatnonzero((panel.keys.province_code == "01").to_numpy())[0]
+    probs = np.array([pred.prob_at_least(t)[row] for t in thresholds])
+    assert np.all(np.diff(probs) <= 1e-12) and probs[0] > 0.99 and probs[-1] < 0.01
+
+
+def test_short_series_borrows_strength_from_its_region():
+    # Three Red River Delta provinces rise ~2 points a month over 10 months; Hưng Yên (33) has
+    # only its last 3 months, flat. Pooled, its drift is pulled toward the region's.
+    long = {code: [20 + 2 * i + (0.3 if i % 2 else -0.3) * (k + 1) for i in range(10)]
+            for k, code in enumerate(["01", "22", "24", "31"])}
+    table = make_table({**{(c, "online_records"): v for c, v in long.items()},
+                        ("33", "online_records"): [None] * 7 + [30, 30.2, 30.1]})
+    pooled = fc.forecast(table, model="pooled")
+    unpooled = fc.forecast(table, model="compound")
+    short = one(pooled, "33", "online_records")
+    assert short.pooling_weight < min(one(pooled, c, "online_records").pooling_weight for c in long)
+    assert short.forecast > one(unpooled, "33", "online_records").forecast + 1.0
+
+
+def test_indicator_absent_gives_no_data_rows():
+    table = make_table({("01", "online_records"): [30, 31, 32]})
+    result = fc.forecast(table)
+    assert set(result.target_id) == set(load_targets().target_id)
+    assert one(result, "79", "online_records").status == "no_data"
+    assert one(result, "01", "adult_online_users").status == "no_data"
+    assert len(result) == 35 * len(load_targets())
+
+
+def test_national_row_is_the_ratio_of_sums():
+    table = make_table({("01", "online_records"): [10] * 10}, denominator=100)
+    table = pd.concat([table, make_table({("79", "online_records"): [40] * 10}, denominator=300)])
+    panel = fc.build_panel(table)
+    national = panel.values[np.flatnonzero((panel.keys.province_code == "00").to_numpy())[0]]
+    assert national[-1] == pytest.approx((10 + 120) / 400 * 100)
+
+
+def test_scenario_raises_the_forecast_and_p_hit():
+    table = make_table({("01", "online_records"): [50, 52, 54, 55, 56, 57, 58, 59, 60, 61]})
+    base = one(fc.forecast(table), "01", "online_records")
+    boosted = one(fc.forecast(table, scenario="pace=+5,from=2025-11,indicator=online_records"), "01", "online_records")
+    assert boosted.forecast == pytest.approx(min(base.forecast + 10, 100), abs=1e-6)
+    assert boosted.p_hit > base.p_hit
+    assert "+5 pts/month" in boosted.scenario
+
+
+@pytest.mark.parametrize("bad", ["pace=1", "pace=x,from=2025-11", "pace=1,from=2025-13", "pace=1,from=2025-11,indicator=nope"])
+def test_bad_scenarios_are_clear_errors(bad):
+    from dxanalysis.errors import DxError
+
+    with pytest.raises(DxError):
+        fc.parse_scenario(bad)
+
+
+def test_bundled_forecast_covers_every_province_and_target():
+    result = fc.forecast()
+    assert result.province_code.nunique() == 35
+    assert set(result.status) <= set(fc.STATUSES)
+    live = result[~result.deadline_passed & (result.status != "no_data")]
+    assert (live.lo95 <= live.forecast).all() and (live.forecast <= live.hi95).all()
+    assert result.data_note.str.contains("SYNTHETIC").all()
+
+
+def test_backtest_on_bundled_panel_supports_the_default_model():
+    """The README's claim: pooled beats naive and compound on Brier and MAE, 80% coverage in 75-85%."""
+    result = backtest(fc.load_bundled_table())
+    table = comparison_table(result).set_index("model")
+    for baseline in ("naive", "compound"):
+        assert table.loc["pooled", "brier_target"] < table.loc[baseline, "brier_target"]
+        assert table.loc["pooled", "mae"] < table.loc[baseline, "mae"]
+    assert 0.75 <= table.loc["pooled", "coverage80"] <= 0.85
+    reliability = result.reliability
+    assert reliability.groupby("model")["n"].sum().eq(result.events.groupby("model").size()).all()
