@@ -11,7 +11,7 @@ JOBS   ?= auto
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-fast lab lint lock bench data clean
+.PHONY: help venv report test test-fast notebooks lab lock bench data clean
 
 help:  ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,11 +28,16 @@ venv: $(STAMP)  ## create .venv from requirements.lock and register the kernel
 report: $(STAMP)  ## produce the reports for every province from the bundled data (reports/)
 	$(PY) -m dxanalysis batch --jobs $(JOBS) $(ARGS)
 
+NBVAL := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
+
 test: $(STAMP)  ## run the whole test suite (unit, CLI, notebooks with papermill, nbval)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest tests notebooks $(NBVAL) $(ARGS)
 
 test-fast: $(STAMP)  ## the suite without notebook execution
-	$(PY) -m pytest -m "not notebook" $(ARGS)
+	$(PY) -m pytest tests -m "not notebook" $(ARGS)
+
+notebooks: $(STAMP)  ## re-execute the committed notebooks in place (after a change that moves a number)
+	$(PY) -m dxanalysis notebooks
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
@@ -46,7 +51,7 @@ data: $(STAMP)  ## rebuild derived data (synthetic panel) from code
 lock: $(STAMP)  ## re-pin requirements.lock from requirements.in (needs the registry)
 	$(PY) -m pip install --quiet -r requirements.in
 	( echo "# Pinned lock for Python 3.11 (pip). Generated from requirements.in by 'make lock'; do not edit by hand."; \
-	  $(PY) -m pip freeze --exclude-editable --all | grep -v "^pip==" ) > requirements.lock
+	  $(PY) -m pip freeze --exclude-editable --all | grep -v -E "^(pip==|#)" ) > requirements.lock
 
 clean:  ## remove the venv and generated reports
 	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/provinces reports/national

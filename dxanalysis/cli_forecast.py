@@ -7,19 +7,36 @@ import sys
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from . import paths
-    from .harmonise import harmonise_files
-    from .index766 import load_index766
-    from .io import atomic_write_csv
+    from pathlib import Path
 
-    out = paths.REPORTS_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    result = harmonise_files([paths.PANEL_CSV])
-    atomic_write_csv(result.table, out / "harmonised_panel_synthetic.csv")
-    scores, _ = load_index766(paths.INDEX766_XLSX)
-    atomic_write_csv(scores, out / "index766_2025-10.csv")
-    print(f"wrote {out}/harmonised_panel_synthetic.csv (SYNTHETIC panel on the 34 provinces) and "
-          f"{out}/index766_2025-10.csv (real 766 scores)", file=sys.stdout)
+    from .batch import run_batch
+    from .report import normalise_province
+
+    codes = [normalise_province(c.strip()) for c in args.provinces.split(",")] if args.provinces else None
+    out = Path(args.out) if args.out else None
+    result = run_batch(codes, jobs=args.jobs, as_of=args.as_of or "", data=args.data or "", scenario=args.scenario or "",
+                       model=args.model, out_dir=out, resume=args.resume, scheduler=args.scheduler,
+                       extras=not args.no_extras, progress=not args.quiet)
+    from . import paths
+
+    where = out or paths.REPORTS_DIR
+    print(f"{len(result.succeeded)} province report(s) written, {len(result.skipped)} unchanged (resume), "
+          f"{len(result.failed)} failure(s); open {where}/index.html")
+    if result.failed:
+        print("failures:", file=sys.stderr)
+        for name, error in sorted(result.failed.items()):
+            print(f"  {name}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .batch import execute_notebook
+    from . import paths
+
+    for notebook in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+        execute_notebook(notebook, notebook, {})
+        print(f"executed {notebook.name} in place")
     return 0
 
 
@@ -68,12 +85,26 @@ def register(sub) -> None:
     p.add_argument("--scenario", help="what-if, e.g. pace=+1.5,from=2025-11[,indicator=online_records][,province=01]")
     p.set_defaults(func=_cmd_forecast)
 
+    p = sub.add_parser("batch", help="produce the reports for every province (what `make report` runs)")
+    p.add_argument("--provinces", help="comma-separated codes or names (default: all 34)")
+    p.add_argument("--jobs", default="auto", help="parallel processes (default: auto = number of cores)")
+    p.add_argument("--as-of", dest="as_of", help="YYYY-MM (default: the last month in the data)")
+    p.add_argument("--data", help="observation file or folder (default: the bundled SYNTHETIC panel)")
+    p.add_argument("--scenario", help="what-if for every report, e.g. pace=+1.5,from=2025-11")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS)
+    p.add_argument("--out", help="output folder (default: reports/)")
+    p.add_argument("--resume", action="store_true", help="skip reports whose inputs and code are unchanged")
+    p.add_argument("--scheduler", help="Dask scheduler address (e.g. tcp://host:8786) to run the jobs on a cluster")
+    p.add_argument("--no-extras", action="store_true", help="skip the merger-explorer and forecast-skill notebooks")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
+
+    p = sub.add_parser("notebooks", help="re-execute the committed notebooks in place (fresh nbval references)")
+    p.set_defaults(func=_cmd_notebooks)
+
     p = sub.add_parser("backtest", help="rolling-origin evaluation of every model; writes CSVs to --out")
     p.add_argument("data", nargs="?", help="file or folder in the observation contract (default: the bundled panel)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--models", help=f"comma-separated subset of {','.join(MODELS)}")
     p.add_argument("--scores", action="store_true", help="also write every scored forecast (backtest_scores.csv, large)")
     p.set_defaults(func=_cmd_backtest)
-    p = sub.add_parser("batch", help="produce the reports for every province from the bundled data")
-    p.add_argument("--jobs", default="auto")
-    p.set_defaults(func=_cmd_batch)

@@ -1,0 +1,315 @@
+"""Run the notebooks for every province in parallel processes and publish the reports.
+
+``dx batch`` (behind ``make report``):
+
+1. runs ``notebooks/01_province_report.ipynb`` once per province in separate **processes**
+   (papermill changes the working directory, so never threads), with a progress bar;
+2. a province that fails does not stop the others; a kernel that dies at start-up is retried once;
+3. each report (executed ``.ipynb`` and HTML with the code hidden) is written atomically;
+4. then the national overview (reading the provinces' results, never recomputing them), the merger
+   explorer and the forecast-skill notebooks; ``reports/forecasts.csv`` and ``reports/index.html``;
+5. failures are summarised at the end and the exit status is non-zero.
+
+``--resume`` skips provinces whose inputs and code fingerprint is unchanged since their last
+successful run. ``--scheduler ADDRESS`` sends the same jobs to a Dask distributed cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths, provinces
+from .errors import DxError
+from .io import atomic_write_bytes, atomic_write_csv, atomic_write_text
+
+PROVINCE_NOTEBOOK = "01_province_report.ipynb"
+OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
+EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
+
+# Volatile metadata papermill and nbclient add: stripped so the same inputs give the same file.
+_VOLATILE_CELL_KEYS = ("start_time", "end_time", "duration")
+
+
+def _strip_volatile(nb) -> None:
+    nb.metadata.get("papermill", {}).pop("start_time", None)
+    nb.metadata.get("papermill", {}).pop("end_time", None)
+    nb.metadata.get("papermill", {}).pop("duration", None)
+    nb.metadata.get("papermill", {}).pop("input_path", None)
+    nb.metadata.get("papermill", {}).pop("output_path", None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        meta = cell.metadata.get("papermill", {})
+        for key in _VOLATILE_CELL_KEYS:
+            meta.pop(key, None)
+        cell.metadata.pop("execution", None)
+
+
+def is_dead_kernel(exc: BaseException) -> bool:
+    """True for a kernel that died before replying (papermill #511: port races under many processes)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return any(s in text for s in ("DeadKernelError", "Kernel died", "kernel died", "Kernel didn't respond"))
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict, html_output: Path | None = None,
+                     retries: int = 1, timeout: int = 600) -> None:
+    """Execute a notebook with papermill into ``output`` (atomically), optionally also as HTML.
+
+    A kernel that dies at start-up is retried ``retries`` times; any other failure raises.
+    """
+    import nbformat
+    import papermill as pm
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
+    attempt = 0
+    while True:
+        try:
+            nb = pm.execute_notebook(str(notebook), str(tmp), parameters=parameters, kernel_name=paths.KERNEL_NAME,
+                                     cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                                     execution_timeout=timeout)
+            break
+        except BaseException as exc:
+            if attempt < retries and is_dead_kernel(exc):
+                attempt += 1
+                time.sleep(1.0)
+                continue
+            tmp.unlink(missing_ok=True)
+            raise
+    tmp.unlink(missing_ok=True)
+    _strip_volatile(nb)
+    atomic_write_text(nbformat.writes(nb), output)
+    if html_output is not None:
+        atomic_write_text(render_html(nb), html_output)
+
+
+def render_html(nb) -> str:
+    """HTML for readers: code hidden, outputs and prose kept."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
+    """Hash of everything a province report depends on: notebook, library, params, data, parameters."""
+    digest = hashlib.sha256()
+    sources = [notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK, *sorted((paths.PROJECT_ROOT / "dxanalysis").glob("*.py")),
+               *sorted(paths.PARAMS_DIR.rglob("*.yaml")), *sorted(paths.PROVINCES_DIR.glob("*.csv")),
+               paths.INDEX766_XLSX, *data_files]
+    for source in sources:
+        digest.update(str(source.name).encode())
+        digest.update(Path(source).read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class BatchResult:
+    succeeded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _province_job(code: str, parameters: dict, out_dir: str, notebook: str) -> tuple[str, str | None]:
+    """Run one province (in a worker process). Returns (code, error message or None)."""
+    out = Path(out_dir)
+    try:
+        execute_notebook(Path(notebook), out / "provinces" / f"{code}.ipynb",
+                         parameters, html_output=out / "provinces" / f"{code}.html")
+        return code, None
+    except BaseException as exc:  # reported in the summary, never lost
+        message = str(exc).strip().splitlines()
+        short = next((line for line in reversed(message) if line.strip()), type(exc).__name__)
+        return code, f"{type(exc).__name__}: {short[:500]}"
+
+
+def _jobs(value: str | int | None) -> int:
+    if value in (None, "", "auto"):
+        return max(1, min(os.cpu_count() or 1, 8))
+    try:
+        jobs = int(value)
+    except ValueError as exc:
+        raise DxError(f"--jobs {value!r}: expected a whole number or 'auto'") from exc
+    if jobs < 1:
+        raise DxError("--jobs must be at least 1")
+    return jobs
+
+
+def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = "auto", as_of: str = "",
+              data: str = "", scenario: str = "", model: str = "pooled", out_dir: Path | None = None,
+              resume: bool = False, scheduler: str | None = None, extras: bool = True,
+              progress: bool = True, notebook: Path | None = None) -> BatchResult:
+    """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
+
+    Parameters
+    ----------
+    province_codes : list of str, optional
+        Current codes (default: all 34).
+    jobs : int or "auto"
+        Parallel worker processes.
+    as_of, data, scenario, model : str
+        Passed to every province notebook (see its parameters cell).
+    out_dir : Path, optional
+        Default ``reports/``.
+    resume : bool
+        Skip provinces whose fingerprint (notebook, library, params, data, parameters) is unchanged.
+    scheduler : str, optional
+        Dask scheduler address: run the province jobs on that cluster instead of local processes.
+    extras : bool
+        Also run the merger-explorer and forecast-skill notebooks.
+    notebook : Path, optional
+        Province notebook to run (default ``notebooks/01_province_report.ipynb``).
+    """
+    notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
+    from tqdm import tqdm
+
+    from .observations import expand_data_argument
+    from .report import check_parameters
+
+    out = Path(out_dir or paths.REPORTS_DIR).resolve()
+    results_dir = out / "results"
+    codes = province_codes or provinces.current_provinces()["code"].tolist()
+    data_abs = str(Path(data).resolve()) if data else ""
+    for code in codes:  # fail fast on bad parameters, before starting any kernel
+        check_parameters(code, as_of or None, data_abs, "", scenario, model)
+    data_files = expand_data_argument(data_abs or None)
+    result = BatchResult()
+    todo: dict[str, dict] = {}
+    for code in codes:
+        parameters = {"province": code, "as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario,
+                      "model": model, "output_dir": str(results_dir)}
+        stamp = out / "provinces" / f"{code}.fingerprint"
+        key = fingerprint(parameters, data_files, notebook)
+        if resume and stamp.exists() and stamp.read_text() == key and (out / "provinces" / f"{code}.html").exists() \
+                and (results_dir / f"forecast_{code}.csv").exists():
+            result.skipped.append(code)
+            continue
+        todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
+    workers = _jobs(jobs)
+    bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
+    outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook))
+    bar.close()
+    for code, error in sorted(outcomes.items()):
+        if error is None:
+            atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+            result.succeeded.append(code)
+        else:
+            todo[code]["stamp"].unlink(missing_ok=True)
+            result.failed[code] = error
+    published = sorted(set(result.succeeded) | set(result.skipped))
+    if published:
+        _publish(out, results_dir, published, as_of, data_abs, model, result, extras)
+    return result
+
+
+def _run_jobs(todo: dict[str, dict], workers: int, out: Path, scheduler: str | None, bar,
+              notebook: str) -> dict[str, str | None]:
+    outcomes: dict[str, str | None] = {}
+    if not todo:
+        return outcomes
+    if scheduler:
+        from .distributed_runner import run_on_cluster
+
+        for code, error in run_on_cluster(scheduler, _province_job,
+                                          [(c, todo[c]["parameters"], str(out), notebook) for c in todo]):
+            outcomes[code] = error
+            bar.update(1)
+        return outcomes
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_province_job, code, spec["parameters"], str(out), notebook) for code, spec in todo.items()]
+        for future in as_completed(futures):
+            code, error = future.result()
+            outcomes[code] = error
+            bar.update(1)
+    return outcomes
+
+
+def _publish(out: Path, results_dir: Path, published: list[str], as_of: str, data: str, model: str,
+             result: BatchResult, extras: bool) -> None:
+    from .forecast import forecast, load_table
+    from .report import read_results
+
+    province_rows = read_results(results_dir)
+    province_rows = province_rows[province_rows["province_code"].isin(published)]
+    national = forecast(load_table(data or None), as_of=as_of or None, model=model)
+    national = national[national["province_code"] == provinces.NATIONAL_CODE]
+    national["deadline_passed"] = national["deadline_passed"].astype(bool)
+    forecasts = pd.concat([national, province_rows], ignore_index=True)
+    atomic_write_csv(forecasts, out / "forecasts.csv")
+    overview_params = {"results_dir": str(results_dir), "as_of": as_of, "data": data, "model": model}
+    extra_reports = []
+    jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
+    if extras:
+        jobs += [(EXTRA_NOTEBOOKS[0], {"data": data}), (EXTRA_NOTEBOOKS[1], {"data": data})]
+    for name, params in jobs:
+        stem = Path(name).stem
+        try:
+            execute_notebook(paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html")
+            extra_reports.append(stem)
+        except BaseException as exc:
+            result.failed[stem] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
+    atomic_write_text(_index_html(forecasts, published, extra_reports, result), out / "index.html")
+
+
+_STATUS_STYLE = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fdae61",
+                 "off_track": "#d73027", "no_data": "#bdbdbd"}
+
+
+def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], result: BatchResult) -> str:
+    """reports/index.html: links to every report and the national summary table."""
+    synthetic = forecasts["data_note"].astype(str).str.contains("SYNTHETIC").any()
+    targets = sorted(forecasts["target_id"].unique())
+    names = {c: provinces.province_name(c) for c in published}
+    rows = []
+    for code in ["00"] + published:
+        sub = forecasts[forecasts["province_code"] == code].set_index("target_id")
+        link = (f'<a href="02_national_overview.html">{html.escape(provinces.NATIONAL_NAME)}</a>' if code == "00"
+                else f'<a href="provinces/{code}.html">{html.escape(names[code])}</a> ({code})')
+        cells = []
+        for target in targets:
+            if target not in sub.index:
+                cells.append("<td></td>")
+                continue
+            row = sub.loc[target]
+            p = row["p_hit"]
+            label = row["status"].replace("_", " ")
+            prob = f"<br><small>P={p:.2f}</small>" if isinstance(p, float) and p == p else ""
+            cells.append(f'<td style="background:{_STATUS_STYLE[row["status"]]}">{label}{prob}</td>')
+        rows.append(f"<tr><td>{link}</td>{''.join(cells)}</tr>")
+    failures = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sorted(result.failed.items()))
+    others = "".join(f'<li><a href="{s}.html">{s.replace("_", " ")}</a></li>' for s in extra_reports)
+    banner = ('<p class="warn"><b>SYNTHETIC DATA — not official figures.</b> The province series are the bundled '
+              'synthetic panel; they demonstrate the method and say nothing about any real province.</p>') if synthetic else ""
+    as_of = html.escape(str(forecasts["as_of"].iloc[0]))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dxanalysis reports (as of {as_of})</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:12px}}
+td,th{{border:1px solid #ccc;padding:3px 6px}}.warn{{background:#fff3cd;padding:.6em;border:1px solid #e0c36b}}</style>
+</head><body>
+<h1>Vietnam's 2025 digital-government targets, province by province</h1>
+<p>Data as of {as_of}. Status per target; P = probability the target is met at its deadline.
+Forecasts as data: <a href="forecasts.csv">forecasts.csv</a>.</p>
+{banner}
+<h2>Reports</h2><ul>{others}</ul>
+<h2>National summary</h2>
+<table><tr><th>province</th>{''.join(f'<th>{html.escape(t)}</th>' for t in targets)}</tr>
+{''.join(rows)}
+</table>
+{'<h2>Failures</h2><ul>' + failures + '</ul>' if failures else ''}
+</body></html>
+"""
+
+
+__all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult", "atomic_write_bytes"]

@@ -1,0 +1,206 @@
+"""One plotting module, one look: every chart titled, labelled with units, and with a source line."""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .provinces import MERGER_PERIOD
+from .registry import load_indicators
+
+STATUS_COLOURS = {
+    "achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fdae61",
+    "off_track": "#d73027", "no_data": "#bdbdbd",
+}
+STATUS_LABELS = {
+    "achieved": "achieved", "on_track": "on track", "needs_acceleration": "needs acceleration",
+    "off_track": "off track / missed", "no_data": "no data",
+}
+BLUE = "#2166ac"
+
+
+def apply_style() -> None:
+    """Set the project's look (call once per notebook)."""
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9)
+    plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "axes.titleweight": "bold",
+                         "axes.titlesize": 10, "figure.titlesize": 12, "svg.hashsalt": "dxanalysis"})
+
+
+def _month(period: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{period}-01")
+
+
+def source_line(fig: plt.Figure, text: str) -> None:
+    """Write the source (and SYNTHETIC warning where it applies) under a figure."""
+    fig.text(0.01, 0.005, f"Source: {text}", ha="left", va="bottom", fontsize=7, color="#555555")
+
+
+def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_value: float | None = None,
+              deadline: str | None = None, ax: plt.Axes | None = None, title: str | None = None,
+              comparisons: dict[str, pd.DataFrame] | None = None) -> plt.Axes:
+    """History, forecast median with 80% and 95% bands, target line, deadline and merger date.
+
+    Parameters
+    ----------
+    history : DataFrame with ``period, value``
+    fan : DataFrame with ``period, median, lo80, hi80, lo95, hi95``
+    comparisons : mapping label -> DataFrame ``period, value`` (e.g. national, region), drawn thin
+    """
+    ax = ax or plt.gca()
+    ind = load_indicators()[indicator]
+    if len(history):
+        ax.plot(history["period"].map(_month), history["value"], color=BLUE, lw=1.8, label="observed")
+    for label, frame in (comparisons or {}).items():
+        if len(frame):
+            ax.plot(frame["period"].map(_month), frame["value"], lw=1, ls=":", label=label)
+    if len(fan):
+        x = fan["period"].map(_month)
+        if len(history):  # join the fan to the last observation
+            x = pd.concat([pd.Series([_month(history["period"].iloc[-1])]), x], ignore_index=True)
+            last = history["value"].iloc[-1]
+            fan = pd.concat([pd.DataFrame([{c: last for c in ("median", "lo80", "hi80", "lo95", "hi95")}]), fan[
+                ["median", "lo80", "hi80", "lo95", "hi95"]]], ignore_index=True)
+        ax.fill_between(x, fan["lo95"], fan["hi95"], color=BLUE, alpha=0.15, lw=0, label="95% interval")
+        ax.fill_between(x, fan["lo80"], fan["hi80"], color=BLUE, alpha=0.3, lw=0, label="80% interval")
+        ax.plot(x, fan["median"], color=BLUE, ls="--", lw=1.2, label="forecast (median)")
+    if target_value is not None:
+        ax.axhline(target_value, color="#d73027", lw=1, label=f"target {target_value:g}%")
+    if deadline:
+        ax.axvline(pd.Timestamp(deadline), color="#d73027", lw=0.8, ls="-.")
+    ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
+    ax.annotate("merger 1 Jul 2025", (_month(MERGER_PERIOD), ax.get_ylim()[0]), xytext=(2, 2),
+                textcoords="offset points", fontsize=7, color="#555555", rotation=90, va="bottom")
+    ax.set_ylim(max(ind.lower, ax.get_ylim()[0]), min(ind.upper, ax.get_ylim()[1]) + (2 if target_value == ind.upper else 0))
+    ax.set_title(title or ind.title_en, loc="left")
+    ax.set_ylabel(ind.unit)
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    return ax
+
+
+def status_tiles(forecasts: pd.DataFrame, provinces_table: pd.DataFrame, target_id: str,
+                 ax: plt.Axes | None = None) -> plt.Axes:
+    """The 34 provinces at their centroids, coloured by status (a map-like view without boundaries)."""
+    ax = ax or plt.gca()
+    rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["province_code"] != "00")]
+    merged = provinces_table.merge(rows[["province_code", "status", "p_hit"]], left_on="code", right_on="province_code", how="left")
+    merged["status"] = merged["status"].fillna("no_data")
+    for status, group in merged.groupby("status"):
+        ax.scatter(group["lon"], group["lat"], s=170, marker="s", color=STATUS_COLOURS[status],
+                   edgecolor="white", label=STATUS_LABELS[status])
+    for row in merged.itertuples():
+        ax.annotate(row.short_name, (row.lon, row.lat), xytext=(7, -3), textcoords="offset points", fontsize=6)
+    ax.set_aspect("equal")
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.set_title(f"{load_indicators()[rows['indicator'].iloc[0]].title_en if len(rows) else target_id}: status", loc="left")
+    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    return ax
+
+
+def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Provinces x targets, coloured by the probability of meeting the target."""
+    ax = ax or plt.gca()
+    frame = forecasts[forecasts["province_code"] != "00"].copy()
+    frame["label"] = frame["province_name"] + " (" + frame["province_code"] + ")"
+    grid = frame.pivot_table(index="label", columns="target_id", values="p_hit", aggfunc="first")
+    grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
+    sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=1, annot=True, fmt=".2f", annot_kws={"fontsize": 6},
+                cbar_kws={"label": "P(target met at deadline)"})
+    ax.set_xlabel("target")
+    ax.set_ylabel("province")
+    ax.set_title("Probability of meeting each target", loc="left")
+    ax.tick_params(axis="both", labelsize=7)
+    return ax
+
+
+def ranking(forecasts: pd.DataFrame, target_id: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Provinces ranked by forecast value at the deadline, with 80% intervals and the target."""
+    ax = ax or plt.gca()
+    rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["status"] != "no_data")]
+    rows = rows.sort_values("forecast", ascending=True)
+    y = np.arange(len(rows))
+    colours = [STATUS_COLOURS[s] for s in rows["status"]]
+    ax.barh(y, rows["forecast"], color=colours)
+    ax.errorbar(rows["forecast"], y, xerr=[rows["forecast"] - rows["lo80"], rows["hi80"] - rows["forecast"]],
+                fmt="none", ecolor="#333333", elinewidth=0.7)
+    ax.set_yticks(y, rows["province_name"], fontsize=6)
+    if len(rows):
+        ax.axvline(rows["target_value"].iloc[0], color="#d73027", lw=1)
+        ind = load_indicators()[rows["indicator"].iloc[0]]
+        ax.set_xlabel(f"{ind.unit} at the deadline (bar: median; line: 80% interval)")
+        ax.set_title(textwrap.fill(f"{ind.title_en}: provinces ranked", 45), loc="left")
+    return ax
+
+
+def reliability_plot(reliability: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Calibration: predicted probability vs observed frequency, per model."""
+    ax = ax or plt.gca()
+    ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls="--", label="perfect calibration")
+    for model, group in reliability.groupby("model"):
+        ax.plot(group["mean_predicted"], group["observed_frequency"], marker="o", ms=3, label=model)
+    ax.set_xlabel("predicted probability of being at or above the threshold")
+    ax.set_ylabel("observed frequency")
+    ax.set_title("Reliability of P(hit) in the backtest", loc="left")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def merger_chart(parts: pd.DataFrame, whole: pd.DataFrame, indicator: str, ax: plt.Axes | None = None,
+                 title: str | None = None) -> plt.Axes:
+    """Old provinces' series (thin) and the harmonised new province (thick)."""
+    ax = ax or plt.gca()
+    ind = load_indicators()[indicator]
+    for name, group in parts.groupby("name"):
+        ax.plot(group["period"].map(_month), group["value"], lw=0.9, alpha=0.8, label=name)
+    ax.plot(whole["period"].map(_month), whole["value"], color="black", lw=2, label="harmonised (new province)")
+    ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
+    ax.set_ylabel(ind.unit)
+    ax.set_title(title or ind.title_en, loc="left")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.legend(fontsize=7)
+    return ax
+
+
+def province_small_multiples(table: pd.DataFrame, result: pd.DataFrame, code: str, as_of: str | None = None,
+                             model: str = "pooled", scenario: str | None = None, source: str = "") -> plt.Figure:
+    """One fan chart per target of a province, with the national and regional trajectories."""
+    from . import provinces
+    from .forecast import fan, path_to
+    from .report import group_series, region_codes
+
+    rows = result[result["province_code"] == code].sort_values(["deadline", "target_id"]).reset_index(drop=True)
+    n = len(rows)
+    ncols = 2
+    nrows = int(np.ceil(n / ncols))
+    fig, axs = plt.subplots(nrows, ncols, figsize=(11, 3.1 * nrows), squeeze=False)
+    region, members = region_codes(code) if code != "00" else ("", [])
+    for ax, row in zip(axs.flat, rows.itertuples(index=False)):
+        history = path_to(table, code, row.indicator)
+        if as_of:
+            history = history[history["period"] <= as_of]
+        deadline_period = str(row.deadline)[:7]
+        future = pd.DataFrame()
+        if not row.deadline_passed and row.status != "no_data":
+            future = fan(table, code, row.indicator, until=deadline_period, as_of=as_of, model=model, scenario=scenario)
+        comparisons = {"national": group_series(table, row.indicator)}
+        if members:
+            comparisons[f"region ({region})"] = group_series(table, row.indicator, members)
+        status = ("met" if row.status == "achieved" else "missed") if row.deadline_passed else STATUS_LABELS[row.status]
+        title = textwrap.shorten(load_indicators()[row.indicator].title_en, 60, placeholder="…")
+        fan_chart(history, future, row.indicator, target_value=row.target_value, deadline=str(row.deadline), ax=ax,
+                  comparisons=comparisons, title=f"{title}\ntarget {row.target_value:g}% by {row.deadline}: {status}")
+    for ax in axs.flat[n:]:
+        ax.set_visible(False)
+    handles, labels = axs.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1.0))
+    name = "the nation" if code == "00" else provinces.province_name(code)
+    fig.suptitle(f"Targets of {name}: history, forecast to the deadline, target (red)", y=1.03)
+    fig.tight_layout()
+    source_line(fig, source)
+    return fig

@@ -1,0 +1,174 @@
+"""Notebooks executed end to end with papermill, and the batch's behaviour on failure and resume."""
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from dxanalysis import batch, paths
+
+pytestmark = pytest.mark.notebook
+
+NOTEBOOKS = paths.NOTEBOOKS_DIR
+
+
+def run(name: str, out: Path, **parameters):
+    batch.execute_notebook(NOTEBOOKS / name, out, parameters)
+    return nbformat.read(out, as_version=4)
+
+
+def text_of(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append(data.get("text/markdown", "") + data.get("text/plain", "") + output.get("text", ""))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("province,name,old", [("19", "Thái Nguyên", "Bắc Kạn"), ("01", "Hà Nội", None)])
+def test_province_report_merged_and_unchanged(tmp_path, province, name, old):
+    nb = run("01_province_report.ipynb", tmp_path / "report.ipynb", province=province, output_dir=str(tmp_path / "results"))
+    text = text_of(nb)
+    assert f"## {name} ({province})" in text
+    assert "SYNTHETIC DATA" in text
+    assert "At the current pace" in text or "already stands" in text
+    if old:
+        assert old in text
+    rows = pd.read_csv(tmp_path / "results" / f"forecast_{province}.csv", dtype={"province_code": str})
+    assert set(rows["province_code"]) == {province} and len(rows) == 7
+    payload = json.loads((tmp_path / "results" / f"forecast_{province}.json").read_text(encoding="utf-8"))
+    assert payload["province_code"] == province and len(payload["rows"]) == 7
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert images >= 1
+
+
+def test_province_report_rejects_bad_parameters(tmp_path):
+    import papermill as pm
+
+    with pytest.raises(pm.PapermillExecutionError, match="pre-merger province"):
+        run("01_province_report.ipynb", tmp_path / "bad.ipynb", province="06")
+    with pytest.raises(pm.PapermillExecutionError, match="not a month"):
+        run("01_province_report.ipynb", tmp_path / "bad.ipynb", province="01", as_of="October")
+    assert not (tmp_path / "bad.ipynb").exists()  # nothing half-written survives
+
+
+def test_province_number_code_is_normalised(tmp_path):
+    nb = run("01_province_report.ipynb", tmp_path / "r.ipynb", province=1)
+    assert "## Hà Nội (01)" in text_of(nb)
+
+
+@pytest.mark.parametrize("name,parameters,expect", [
+    ("02_national_overview.ipynb", {}, "Probability of meeting"),
+    ("03_merger_explorer.ipynb", {"province": "44"}, "Quảng Bình"),
+    ("04_forecast_skill.ipynb", {}, "Lowest Brier score"),
+])
+def test_other_notebooks_run(tmp_path, name, parameters, expect):
+    nb = run(name, tmp_path / name, **parameters)
+    assert expect in text_of(nb) or any(expect in c.source for c in nb.cells)
+
+
+FAILING_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "execution_count": None, "outputs": [],
+         "source": 'province: str = "01"\nas_of: str = ""\ndata: str = ""\ntargets: str = ""\nscenario: str = ""\n'
+                   'model: str = "pooled"\noutput_dir: str = ""'},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "from dxanalysis import forecast as fc, report\n"
+                   "if province == '79':\n    raise RuntimeError('deliberate failure for 79')\n"
+                   "params = report.check_parameters(province, as_of, data, targets, scenario, model)\n"
+                   "table, result = report.run_forecasts(params)\n"
+                   "report.write_results(output_dir, params.province, result, params)\nprint('ok', province)"},
+    ],
+    "metadata": {"kernelspec": {"name": "dxanalysis", "display_name": "Python (dxanalysis)", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+@pytest.fixture
+def tiny_notebook(tmp_path):
+    path = tmp_path / "tiny.ipynb"
+    path.write_text(json.dumps(FAILING_NOTEBOOK), encoding="utf-8")
+    return path
+
+
+def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
+    out = tmp_path / "reports"
+    result = batch.run_batch(["01", "79", "19"], jobs=2, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
+    assert sorted(result.succeeded) == ["01", "19"]
+    assert list(result.failed) == ["79"] and "deliberate failure for 79" in result.failed["79"]
+    assert (out / "provinces" / "01.html").exists() and (out / "provinces" / "19.ipynb").exists()
+    assert not (out / "provinces" / "79.ipynb").exists() and not (out / "provinces" / "79.html").exists()
+    assert not list(out.rglob("*.running*"))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "provinces/01.html" in index and "79" in index and "deliberate failure" in index
+    forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
+    assert set(forecasts["province_code"]) == {"00", "01", "19"}
+
+
+def test_batch_resume_skips_unchanged_and_reruns_changed(tmp_path, tiny_notebook):
+    out = tmp_path / "reports"
+    first = batch.run_batch(["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
+    assert sorted(first.succeeded) == ["01", "19"]
+    again = batch.run_batch(["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False,
+                            resume=True)
+    assert again.succeeded == [] and sorted(again.skipped) == ["01", "19"]
+    changed = batch.run_batch(["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False,
+                              resume=True, as_of="2025-09")
+    assert sorted(changed.succeeded) == ["01", "19"]
+
+
+def test_dead_kernel_is_retried_once(tmp_path, monkeypatch):
+    import papermill as pm
+
+    calls = []
+    real = pm.execute_notebook
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pm, "execute_notebook", flaky)
+    source = tmp_path / "nb.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1 + 1)")])
+    nb.metadata["kernelspec"] = FAILING_NOTEBOOK["metadata"]["kernelspec"]
+    nbformat.write(nb, source)
+    batch.execute_notebook(source, tmp_path / "out.ipynb", {})
+    assert len(calls) == 2 and (tmp_path / "out.ipynb").exists()
+
+    def always_dead(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(pm, "execute_notebook", always_dead)
+    with pytest.raises(RuntimeError):
+        batch.execute_notebook(source, tmp_path / "out2.ipynb", {})
+    assert not (tmp_path / "out2.ipynb").exists()
+
+
+def test_same_inputs_same_outputs(tmp_path):
+    a = run("01_province_report.ipynb", tmp_path / "a.ipynb", province="86")
+    b = run("01_province_report.ipynb", tmp_path / "b.ipynb", province="86")
+    assert nbformat.writes(a) == nbformat.writes(b)
+
+
+def test_batch_on_a_local_dask_cluster(tmp_path, tiny_notebook):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = batch.run_batch(["01", "79", "19"], out_dir=tmp_path / "reports", notebook=tiny_notebook,
+                                 extras=False, progress=False, scheduler=cluster.scheduler_address)
+    assert sorted(result.succeeded) == ["01", "19"] and list(result.failed) == ["79"]
+    assert (tmp_path / "reports" / "provinces" / "19.html").exists()
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, tiny_notebook):
+    pytest.importorskip("distributed")
+    from dxanalysis.errors import DxError
+
+    with pytest.raises(DxError, match="cannot reach the Dask scheduler"):
+        batch.run_batch(["01"], out_dir=tmp_path / "r", notebook=tiny_notebook, extras=False, progress=False,
+                        scheduler="tcp://127.0.0.1:9")
