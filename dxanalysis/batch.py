@@ -16,6 +16,7 @@ successful run. ``--scheduler ADDRESS`` sends the same jobs to a Dask distribute
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -93,12 +94,17 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, html_output
         atomic_write_text(render_html(nb), html_output)
 
 
-def render_html(nb) -> str:
-    """HTML for readers: code hidden, outputs and prose kept."""
+@functools.lru_cache(maxsize=1)
+def _exporter():
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+    # Building the exporter loads its templates (~0.4 s): once per worker process.
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def render_html(nb) -> str:
+    """HTML for readers: code hidden, outputs and prose kept."""
+    body, _ = _exporter().from_notebook_node(nb)
     return body
 
 
@@ -120,6 +126,7 @@ class BatchResult:
     succeeded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)   # "provinces" and "publish" stages
 
 
 def _province_job(code: str, parameters: dict, out_dir: str, notebook: str) -> tuple[str, str | None]:
@@ -199,7 +206,9 @@ def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = 
         todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
     workers = _jobs(jobs)
     bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
+    started = time.perf_counter()
     outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook))
+    result.seconds["provinces"] = time.perf_counter() - started
     bar.close()
     for code, error in sorted(outcomes.items()):
         if error is None:
@@ -209,8 +218,10 @@ def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = 
             todo[code]["stamp"].unlink(missing_ok=True)
             result.failed[code] = error
     published = sorted(set(result.succeeded) | set(result.skipped))
+    started = time.perf_counter()
     if published:
         _publish(out, results_dir, published, as_of, data_abs, model, result, extras)
+    result.seconds["publish"] = time.perf_counter() - started
     return result
 
 
@@ -284,7 +295,8 @@ def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: li
                 continue
             row = sub.loc[target]
             p = row["p_hit"]
-            label = row["status"].replace("_", " ")
+            label = "missed" if row["deadline_passed"] in (True, "True") and row["status"] == "off_track" \
+                else row["status"].replace("_", " ")
             prob = f"<br><small>P={p:.2f}</small>" if isinstance(p, float) and p == p else ""
             cells.append(f'<td style="background:{_STATUS_STYLE[row["status"]]}">{label}{prob}</td>')
         rows.append(f"<tr><td>{link}</td>{''.join(cells)}</tr>")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from . import provinces
 from .errors import DxError
@@ -235,7 +235,7 @@ class Predictive:
 
     def quantile(self, q: float, shift: np.ndarray | float = 0.0) -> np.ndarray:
         """Quantile in percent, inside [0, upper]; ``shift`` adds points (scenarios)."""
-        z = self.location + self.sd * stats.t.ppf(q, self.df)
+        z = self.location + self.sd * special.stdtrit(self.df, q)
         return np.clip(_from_scale(z, self.scale) + shift, 0.0, self.upper)
 
     def prob_at_least(self, threshold: np.ndarray | float, shift: np.ndarray | float = 0.0) -> np.ndarray:
@@ -243,7 +243,7 @@ class Predictive:
         thr = np.broadcast_to(np.asarray(threshold, float) - shift, self.location.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
             z = _to_scale(np.clip(thr, 1e-9, None), self.scale)
-            p = 1.0 - stats.t.cdf((z - self.location) / self.sd, self.df)
+            p = 1.0 - special.stdtr(self.df, (z - self.location) / self.sd)
         p = np.where(thr <= 0, 1.0, p)
         p = np.where(thr > self.upper, 0.0, p)
         return np.where(np.isnan(self.location), np.nan, p)

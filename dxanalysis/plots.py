@@ -8,7 +8,6 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from .provinces import MERGER_PERIOD
 from .registry import load_indicators
@@ -26,7 +25,10 @@ BLUE = "#2166ac"
 
 def apply_style() -> None:
     """Set the project's look (call once per notebook)."""
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9)
+    # seaborn's whitegrid look, via matplotlib's bundled copy of it: importing seaborn itself
+    # costs about half a second per notebook, paid 34 times by the batch.
+    plt.style.use("seaborn-v0_8-whitegrid")
+    plt.rcParams.update({"font.size": 9, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8})
     plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "axes.titleweight": "bold",
                          "axes.titlesize": 10, "figure.titlesize": 12, "svg.hashsalt": "dxanalysis"})
 
@@ -105,6 +107,8 @@ def status_tiles(forecasts: pd.DataFrame, provinces_table: pd.DataFrame, target_
 
 def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     """Provinces x targets, coloured by the probability of meeting the target."""
+    import seaborn as sns  # only the overview needs it
+
     ax = ax or plt.gca()
     frame = forecasts[forecasts["province_code"] != "00"].copy()
     frame["label"] = frame["province_name"] + " (" + frame["province_code"] + ")"

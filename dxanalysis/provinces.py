@@ -176,15 +176,20 @@ def constituents() -> dict[str, tuple[str, ...]]:
     return {new: tuple(sorted(olds)) for new, olds in out.items()}
 
 
+@lru_cache(maxsize=2)
+def _names(scheme: Scheme) -> dict[str, str]:
+    table = load_tables().table(scheme)
+    return dict(zip(table["code"], table["short_name"]))
+
+
 def province_name(code: str, scheme: Scheme = "current") -> str:
     """Short name of a province ("Hà Nội"), or the national label for ``"00"``."""
     if code == NATIONAL_CODE:
         return NATIONAL_NAME
-    table = load_tables().table(scheme)
-    match = table.loc[table["code"] == code, "short_name"]
-    if match.empty:
+    name = _names(scheme).get(code)
+    if name is None:
         raise UnknownProvince(code, _suggest(code, scheme), scheme)
-    return str(match.iloc[0])
+    return name
 
 
 @lru_cache(maxsize=1)
@@ -224,6 +229,7 @@ def legacy_provinces() -> pd.DataFrame:
     return load_tables().legacy.copy()
 
 
+@lru_cache(maxsize=64)
 def region_of(code: str) -> str:
     """Socio-economic region (used for pooling) of a current province."""
     cur = load_tables().current

@@ -1,0 +1,115 @@
+"""Benchmarks (``make bench``): each result printed in seconds and as a ratio within one run.
+
+Machines are noisy, so every figure is compared with a reference measured in the same run:
+
+* ``kernel``    starting one empty Jupyter kernel (the project's) and shutting it down;
+* ``forecast``  every province x target in one pass (data already harmonised), and with loading;
+* ``backtest``  the full rolling-origin backtest of the four models on the bundled panel;
+* ``batch``     the province reports for N provinces against the floor: N papermill runs of an
+                empty notebook with the same kernel and the same --jobs.
+
+Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--skip-batch]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dxanalysis import batch, paths, provinces  # noqa: E402
+from dxanalysis.backtest import backtest  # noqa: E402
+from dxanalysis.forecast import forecast, load_bundled_table  # noqa: E402
+
+
+def timed(function, repeat: int = 3) -> float:
+    """Median wall time of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def kernel_start() -> None:
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name=paths.KERNEL_NAME)
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def _empty_run(args: tuple[str, str]) -> None:
+    source, out = args
+    batch.execute_notebook(Path(source), Path(out), {"province": "01"})
+
+
+def floor(n: int, jobs: int, workdir: Path) -> float:
+    """N papermill runs of an empty (parameters-only) notebook with the project's kernel."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('province: str = "01"')])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": paths.KERNEL_NAME, "display_name": "Python (dxanalysis)", "language": "python"}
+    source = workdir / "empty.ipynb"
+    nbformat.write(nb, source)
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(_empty_run, [(str(source), str(workdir / f"empty_{i}.ipynb")) for i in range(n)]))
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--provinces", type=int, default=34, help="provinces in the batch benchmark (default 34)")
+    parser.add_argument("--jobs", type=int, default=batch._jobs("auto"))
+    parser.add_argument("--skip-batch", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, float] = {}
+
+    results["kernel_start_s"] = timed(kernel_start, 3)
+    table = load_bundled_table()
+    results["forecast_all_s"] = timed(lambda: forecast(table), 5)
+    results["forecast_with_loading_s"] = timed(lambda: forecast(), 3)
+    results["backtest_s"] = timed(lambda: backtest(table), 1)
+    kernel = results["kernel_start_s"]
+    print(f"kernel start-up (reference)          {kernel:7.2f} s")
+    print(f"forecast, 34 provinces x all targets {results['forecast_all_s']:7.2f} s  = {results['forecast_all_s'] / kernel:5.2f} x kernel start-up (aim < 1)")
+    print(f"  ... including loading + harmonising {results['forecast_with_loading_s']:6.2f} s  = {results['forecast_with_loading_s'] / kernel:5.2f} x kernel start-up")
+    print(f"backtest, 4 models, every origin     {results['backtest_s']:7.2f} s  = {results['backtest_s'] / kernel:5.2f} x kernel start-up (aim < 60 s)")
+
+    if not args.skip_batch:
+        codes = provinces.current_provinces()["code"].tolist()[: args.provinces]
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            results["batch_floor_s"] = floor(len(codes), args.jobs, work)
+            start = time.perf_counter()
+            outcome = batch.run_batch(codes, jobs=args.jobs, out_dir=work / "reports", extras=False, progress=False)
+            results["batch_total_s"] = time.perf_counter() - start
+            # The floor is per-province runs only: compare the province stage with it, and show
+            # the publishing stage (overview notebook, forecasts.csv, index) separately.
+            results["batch_s"] = outcome.seconds["provinces"]
+            results["batch_publish_s"] = outcome.seconds["publish"]
+            if outcome.failed:
+                print("batch failures:", outcome.failed)
+        ratio = results["batch_s"] / results["batch_floor_s"]
+        print(f"batch floor: {len(codes)} empty papermill runs, --jobs {args.jobs}  {results['batch_floor_s']:7.2f} s")
+        print(f"batch: {len(codes)} province reports, --jobs {args.jobs}        {results['batch_s']:7.2f} s  = {ratio:5.2f} x floor (aim <= 1.3)")
+        print(f"  then overview, forecasts.csv, index   {results['batch_publish_s']:7.2f} s (total {results['batch_total_s']:.2f} s)")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
