@@ -35,8 +35,19 @@ TOTAL = ("TONG_SCORE", 100.0)
 REQUIRED_COLUMNS = ("TEN", "MA_COQUAN", *COMPONENTS, TOTAL[0])
 SOURCE = "National 766 dashboard export (Decision 766/QĐ-TTg scores); real published scores"
 
-# Sheet names in Vietnamese exports -> scope; matched on the normalised name.
-_SCOPES = {"diemnam": "year_to_date", "diemthang": "month"}
+# Words in sheet names that give the scope (matched on the normalised name, so "Điểm năm",
+# "diem_nam", "Year to date" and "Điểm tháng 10" all work).
+_SCOPE_WORDS = (("thang", "month"), ("month", "month"), ("nam", "year_to_date"), ("year", "year_to_date"),
+                ("ytd", "year_to_date"))
+
+
+def scope_of_sheet(sheet: str) -> str | None:
+    """``month`` or ``year_to_date`` from a sheet's name, or None when it does not say."""
+    key = normalise_name(sheet)
+    for word, scope in _SCOPE_WORDS:
+        if word in key:
+            return scope
+    return None
 
 INDEX766_SCHEMA = pa.DataFrameSchema(
     {
@@ -124,8 +135,14 @@ def load_index766(path: str | Path, period: str | None = None) -> tuple[pd.DataF
         frame.columns = [str(c).strip() for c in frame.columns]
         if not set(REQUIRED_COLUMNS) <= set(frame.columns):
             continue
-        scope = _SCOPES.get(normalise_name(sheet))
+        scope = scope_of_sheet(sheet)
         label = f"{file}[{sheet}]"
+        has_provinces = any(_province_label(str(n)) for n in frame["TEN"])
+        if scope is None and has_provinces:
+            problems.append(Problem(label, 1, None, "cannot tell whether this sheet holds year-to-date or monthly "
+                                    "scores; expected a sheet name with 'năm'/'year' or 'tháng'/'month' "
+                                    "(as in 'Điểm năm', 'Điểm tháng')"))
+            continue
         for position, record in enumerate(frame.to_dict("records"), start=2):
             name = str(record["TEN"]).strip()
             is_province_level = str(record.get("LOAI_COQUAN", "1")).strip() in ("1", "1.0")

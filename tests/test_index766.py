@@ -50,3 +50,31 @@ def test_period_from_name_or_argument(tmp_path):
     renamed = tmp_path / "bao_cao_T9_2025.xlsx"
     shutil.copy(paths.INDEX766_XLSX, renamed)
     assert load_index766(renamed)[0]["period"].iloc[0] == "2025-09"
+
+
+def test_sheet_names_and_order_may_differ(tmp_path):
+    import pandas as pd
+
+    sheets = pd.read_excel(paths.INDEX766_XLSX, sheet_name=None)
+    path = tmp_path / "renamed_T10_2025.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        sheets["Điểm tháng"].to_excel(writer, sheet_name="Monthly scores", index=False)
+        sheets["Sở Ban"].to_excel(writer, sheet_name="Departments", index=False)
+        sheets["Điểm năm"].iloc[::-1].to_excel(writer, sheet_name="Year to date", index=False)
+    scores, others = load_index766(path)
+    assert scores.groupby("scope")["province_code"].nunique().to_dict() == {"month": 34, "year_to_date": 34}
+    assert len(others) == 15
+
+
+def test_unknown_scope_and_bad_total_are_clear_errors(tmp_path):
+    import pandas as pd
+
+    month = pd.read_excel(paths.INDEX766_XLSX, sheet_name="Điểm tháng")
+    path = tmp_path / "x_T10_2025.xlsx"
+    month.to_excel(path, sheet_name="Sheet1", index=False)
+    with pytest.raises(InputProblems, match="cannot tell whether this sheet"):
+        load_index766(path)
+    month.loc[0, "TONG_SCORE"] = 99.0
+    month.to_excel(path, sheet_name="Điểm tháng", index=False)
+    with pytest.raises(InputProblems, match=r"\[Điểm tháng\]:2: TONG_SCORE: 99 does not equal the sum"):
+        load_index766(path)
