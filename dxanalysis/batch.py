@@ -252,14 +252,14 @@ def _publish(out: Path, results_dir: Path, published: list[str], as_of: str, dat
     from .forecast import forecast, load_table
     from .report import read_results
 
-    province_rows = read_results(results_dir)
-    province_rows = province_rows[province_rows["province_code"].isin(published)]
+    province_rows = read_results(results_dir, published)
     national = forecast(load_table(data or None), as_of=as_of or None, model=model)
     national = national[national["province_code"] == provinces.NATIONAL_CODE]
     national["deadline_passed"] = national["deadline_passed"].astype(bool)
     forecasts = pd.concat([national, province_rows], ignore_index=True)
     atomic_write_csv(forecasts, out / "forecasts.csv")
-    overview_params = {"results_dir": str(results_dir), "as_of": as_of, "data": data, "model": model}
+    overview_params = {"results_dir": str(results_dir), "as_of": as_of, "data": data, "model": model,
+                       "provinces_run": ",".join(published)}
     extra_reports = []
     jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
     if extras:

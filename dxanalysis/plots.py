@@ -18,7 +18,7 @@ STATUS_COLOURS = {
 }
 STATUS_LABELS = {
     "achieved": "achieved", "on_track": "on track", "needs_acceleration": "needs acceleration",
-    "off_track": "off track / missed", "no_data": "no data",
+    "off_track": "off track", "no_data": "no data",
 }
 BLUE = "#2166ac"
 

@@ -98,7 +98,7 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     rows = result[result["province_code"] == code].sort_values(["deadline", "target_id"])
     indicators = load_indicators()
     out = pd.DataFrame({
-        "target": rows["indicator"].map(lambda i: indicators[i].title_en),
+        "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
         "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
         "deadline": rows["deadline"],
         "last (month)": [f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
@@ -110,7 +110,7 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
         "recent pace (pts/month)": [_fmt_pace(v) for v in rows["recent_pace"]],
         "status": [STATUS_WORDS[s] + (" (deadline passed)" if d else "") for s, d in zip(rows["status"], rows["deadline_passed"])],
     })
-    return out.reset_index(drop=True)
+    return out.set_index("target")
 
 
 def _fmt_pct(value: float) -> str:
@@ -154,7 +154,7 @@ def narrative(result: pd.DataFrame, code: str) -> list[str]:
             multiple = row.required_pace / pace
             text += f"{need}, {_times(multiple)} the recent pace of {pace:+.1f}."
         elif isinstance(pace, float) and math.isfinite(pace):
-            text += f"{need}; the recent pace is {pace:+.1f}, so the gap is not closing."
+            text += f"{need}; the recent pace is {pace:+.2f}, so the gap is not closing."
         else:
             text += f"{need}."
         lines.append(text)
@@ -212,9 +212,21 @@ def write_results(output_dir: str | Path, code: str, result: pd.DataFrame, param
     return [csv_path, json_path]
 
 
-def read_results(results_dir: str | Path) -> pd.DataFrame:
-    """All province forecast rows written by :func:`write_results` in a folder."""
+def read_results(results_dir: str | Path, only: str | list[str] | None = None) -> pd.DataFrame:
+    """Province forecast rows written by :func:`write_results` in a folder.
+
+    ``only`` (codes, or a comma-separated string) limits them to the provinces of one batch run, so
+    results left by an earlier run are never mixed in.
+    """
+    if isinstance(only, str):
+        only = [c.strip() for c in only.split(",") if c.strip()]
     files = sorted(Path(results_dir).glob("forecast_*.csv"))
+    if only:
+        wanted = {f"forecast_{c}.csv" for c in only}
+        missing = sorted(wanted - {f.name for f in files})
+        if missing:
+            raise DxError(f"results missing in {results_dir}: {', '.join(missing)}")
+        files = [f for f in files if f.name in wanted]
     if not files:
         raise DxError(f"no province results (forecast_XX.csv) in {results_dir}; run the province reports first")
     frames = [pd.read_csv(f, dtype={"province_code": str, "last_period": str, "as_of": str, "scenario": str}, keep_default_na=True) for f in files]

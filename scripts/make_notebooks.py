@@ -103,13 +103,14 @@ OVERVIEW = notebook([
     params_cell('results_dir: str = ""  # folder of province results (forecast_XX.csv) from the batch; empty to compute now\n'
                 'as_of: str = "2025-10"  # last month of data (YYYY-MM), used when computing now\n'
                 'data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel\n'
-                'model: str = "pooled"  # forecast model used when computing now'),
+                'model: str = "pooled"  # forecast model used when computing now\n'
+                'provinces_run: str = ""  # comma-separated codes of the batch run to read; empty for every result found'),
     new_code_cell(SETUP + "\nfrom dxanalysis.forecast import forecast, load_table\n\n"
                   "params = report.check_parameters('01', as_of, data, '', '', model)  # province unused here\n"
                   "table = load_table(params.data)\n"
                   "national = forecast(table, as_of=params.as_of, model=params.model)\n"
                   "# Province rows come from the province runs when given (never recomputed), else from this pass.\n"
-                  "result = (pd.concat([report.read_results(results_dir), national[national.province_code == '00']],\n"
+                  "result = (pd.concat([report.read_results(results_dir, provinces_run), national[national.province_code == '00']],\n"
                   "                    ignore_index=True) if results_dir else national)\n"
                   "display(Markdown(report.provenance_banner(table)))"),
     new_markdown_cell("## Status of every province, per target"),

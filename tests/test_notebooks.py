@@ -64,6 +64,7 @@ def test_province_number_code_is_normalised(tmp_path):
 @pytest.mark.parametrize("name,parameters,expect", [
     ("02_national_overview.ipynb", {}, "Probability of meeting"),
     ("03_merger_explorer.ipynb", {"province": "44"}, "Quảng Bình"),
+    ("03_merger_explorer.ipynb", {"province": "01", "indicator": "adult_online_users"}, "Hà Nội"),
     ("04_forecast_skill.ipynb", {}, "Lowest Brier score"),
 ])
 def test_other_notebooks_run(tmp_path, name, parameters, expect):
@@ -107,6 +108,13 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     assert "provinces/01.html" in index and "79" in index and "deliberate failure" in index
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
     assert set(forecasts["province_code"]) == {"00", "01", "19"}
+    # A later run for other provinces never mixes in these results.
+    later = batch.run_batch(["48"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
+    assert later.succeeded == ["48"]
+    forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
+    assert set(forecasts["province_code"]) == {"00", "48"}
+    overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
+    assert "Hà Nội" not in text_of(overview) and "Đà Nẵng" in text_of(overview)
 
 
 def test_batch_resume_skips_unchanged_and_reruns_changed(tmp_path, tiny_notebook):
