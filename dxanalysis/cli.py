@@ -31,11 +31,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             frame = load_observations(file)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = harmonise([frame], scheme=args.scheme)
+                result = harmonise([frame], scheme=args.scheme, require_weights=False)
             periods = sorted(frame["period"].unique())
+            unweighted = int((result.table["method"] == "not combined: percentages without weights").sum())
+            note = (f"; {unweighted} merged province-months have only percentages: harmonise them with "
+                    "--weights or numerators/denominators") if unweighted else ""
             print(f"{file}: ok - {len(frame)} rows, {frame['province'].nunique()} province labels "
                   f"({result.schemes[0].split(': ', 1)[1]}), {len(periods)} periods ({periods[0]}..{periods[-1]}), "
-                  f"{frame['indicator'].nunique()} indicators; {len(result.warnings)} incomplete-province notes")
+                  f"{frame['indicator'].nunique()} indicators; {len(result.warnings)} incomplete-province notes{note}")
         except InputProblems as exc:
             failed += 1
             print(exc.render(), file=sys.stderr)

@@ -128,7 +128,8 @@ def _weight_for(row, lookup: dict[tuple, float]) -> float:
     return np.nan
 
 
-def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str) -> tuple[pd.DataFrame, list[str]]:
+def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str,
+             require_weights: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Combine each (new province, period, indicator) group into one row (vectorised)."""
     key = ["province_code", "period", "indicator"]
     members = provinces.constituents()
@@ -162,7 +163,9 @@ def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str
         agg["expected"] = agg["province_code"].map(lambda c: len(members[c]))
         weighted = ~agg["all_ratio"] & agg["all_weight"] & (agg["weight"] > 0)
         unweighted = ~agg["all_ratio"] & ~weighted
-        if unweighted.any():
+        if unweighted.any() and not require_weights:
+            agg.loc[unweighted, "all_complete"] = False
+        elif unweighted.any():
             bad = parts.merge(agg.loc[unweighted, key], on=key)
             for r in bad[~bad["has_ratio"] & ~bad["has_weight"]].itertuples(index=False):
                 problems.append(Problem(r.source_file, r.source_row, "value",
@@ -175,6 +178,8 @@ def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str
                                 agg["w_value"] / agg["weight"].where(agg["weight"] > 0))
         agg.loc[~agg["all_ratio"], ["numerator", "denominator"]] = np.nan
         agg["method"] = np.where(agg["all_ratio"], "sum of numerators / sum of denominators", f"weighted by {weight_basis}")
+        agg.loc[unweighted, "method"] = "not combined: percentages without weights"
+        agg.loc[unweighted, "value"] = np.nan
         agg["complete"] = agg["all_complete"] & (agg["n"] == agg["expected"])
         combined = agg[key + ["numerator", "denominator", "value", "complete", "constituents", "method", "source"]]
         gaps: dict[tuple, list[str]] = {}
@@ -199,6 +204,7 @@ def harmonise(
     scheme: Scheme | None = None,
     weights: pd.DataFrame | None = None,
     weight_basis: str = "the supplied weight",
+    require_weights: bool = True,
 ) -> Harmonised:
     """Express observations on the 34 current provinces.
 
@@ -214,6 +220,10 @@ def harmonise(
         volumes used to combine rows that carry only a percentage.
     weight_basis : str
         What the weights measure (e.g. "adult population"), recorded in the ``method`` column.
+    require_weights : bool
+        When False (``dx validate``), merged groups with percentages but no weights are kept with
+        an empty value, ``complete = False`` and method "not combined: percentages without
+        weights" instead of raising.
 
     Returns
     -------
@@ -235,7 +245,7 @@ def harmonise(
         resolved.append(_resolve_units(frame, schemes))
     rows = pd.concat(resolved, ignore_index=True)
     _check_overlaps(rows)
-    table, messages = _combine(rows, weights, weight_basis)
+    table, messages = _combine(rows, weights, weight_basis, require_weights)
     for message in messages:
         warnings.warn(message, IncompleteProvinceWarning, stacklevel=2)
     table = table.sort_values(["province_code", "indicator", "period"], ignore_index=True)

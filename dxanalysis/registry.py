@@ -13,7 +13,9 @@ import yaml
 from . import paths
 from .errors import DxError
 
-COMPARATORS = (">=", "<=")
+#: Every national target is a floor ("at least"); the forecast engine scores P(value >= threshold).
+#: A ceiling target would need its own pace and status rules, so it is refused rather than misread.
+COMPARATORS = (">=",)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def load_targets(
         if spec["indicator"] not in indicators:
             raise DxError(f"{where}: unknown indicator {spec['indicator']!r}; known: {', '.join(indicators)}")
         if spec["comparator"] not in COMPARATORS:
-            raise DxError(f"{where}: comparator must be one of {COMPARATORS}")
+            raise DxError(f"{where}: comparator {spec['comparator']!r} is not supported; expected '>=' "
+                          "(every target is a floor: at least the threshold by the deadline)")
         ind = indicators[spec["indicator"]]
         if not ind.lower <= float(spec["threshold"]) <= ind.upper:
             raise DxError(f"{where}: threshold {spec['threshold']} outside [{ind.lower}, {ind.upper}]")

@@ -37,3 +37,60 @@ def test_user_mistake_has_no_traceback(write):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_validate_accepts_percent_only_legacy_file_and_says_weights_are_needed(write, capsys):
+    wide = write("online_records.csv", "Tỉnh,2025-03,2025-04\nBắc Kạn,10,11\nThái Nguyên,30,31\nHà Nội,20,21\n")
+    assert main(["validate", str(wide)]) == 0
+    out = capsys.readouterr().out
+    assert "ok - 6 rows" in out and "2 merged province-months have only percentages" in out
+
+
+def test_ceiling_targets_are_refused(tmp_path):
+    import pytest
+
+    from dxanalysis.errors import DxError
+    from dxanalysis.registry import load_targets
+
+    path = tmp_path / "t.yaml"
+    path.write_text("targets:\n  - {id: x, indicator: online_records, threshold: 10, comparator: '<=', "
+                    "deadline: 2025-12-31, source: s}\n", encoding="utf-8")
+    with pytest.raises(DxError, match="not supported"):
+        load_targets(path=path)
+
+
+def test_forecast_command_on_a_folder_of_old_and_new_provinces(tmp_path, capsys):
+    import pandas as pd
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    old = ["province,period,indicator,numerator,denominator,source"]
+    for month in range(1, 7):
+        old += [f"06,2025-{month:02d},online_records,{10 + month},100,s", f"19,2025-{month:02d},online_records,{30 + month},100,s"]
+    (folder / "old.csv").write_text("\n".join(old) + "\n", encoding="utf-8")
+    new = ["province,period,indicator,numerator,denominator,source"]
+    new += [f"Thái Nguyên,2025-{m:02d},online_records,{45 + m},200,s" for m in range(7, 11)]
+    (folder / "new.csv").write_text("\n".join(new) + "\n", encoding="utf-8")
+    out = tmp_path / "f.csv"
+    assert main(["forecast", str(folder), "--as-of", "2025-10", "--out", str(out)]) == 0
+    result = pd.read_csv(out, dtype={"province_code": str})
+    row = result[(result.province_code == "19") & (result.target_id == "online_records")].iloc[0]
+    assert row.last_period == "2025-10" and abs(row.last_value - 55 / 200 * 100) < 1e-9
+    assert row.status in ("off_track", "needs_acceleration") and 0 <= row.p_hit <= 1
+    assert (result[result.province_code == "79"].status == "no_data").all()
+    assert (result[(result.province_code == "19") & (result.target_id == "adult_online_users")].status == "no_data").all()
+
+
+def test_backtest_command_prints_the_comparison(tmp_path, capsys):
+    from dxanalysis import paths
+
+    assert main(["backtest", str(paths.PANEL_CSV), "--out", str(tmp_path), "--models", "naive,pooled"]) == 0
+    out = capsys.readouterr().out
+    assert "brier_target" in out and "pooled" in out and "naive" in out
+    assert (tmp_path / "backtest_summary.csv").exists() and (tmp_path / "backtest_reliability.csv").exists()
+    assert not (tmp_path / "backtest_scores.csv").exists()
+
+
+def test_bad_forecast_parameters_exit_2(capsys):
+    assert main(["forecast", "--as-of", "2025/10", "--out", "x.csv"]) == 2
+    assert "as_of '2025/10' is not YYYY-MM" in capsys.readouterr().err
