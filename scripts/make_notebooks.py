@@ -143,6 +143,12 @@ OVERVIEW = notebook([
     new_code_cell("fig = plots.province_small_multiples(table, result, '00', as_of=params.as_of, model=params.model,\n"
                   "                                     source=result['data_note'].iloc[0])\nplt.show()"),
     new_code_cell("pd.read_csv(paths.NATIONAL_FIGURES_CSV)[['indicator', 'scope', 'period', 'value', 'unit', 'status', 'source']]"),
+    new_markdown_cell("## Real scores: the 766 index, October 2025\n\nEvery province's monthly score on the national "
+                      "dashboard (Decision 766/QĐ-TTg), in **points** out of 100 in six groups: transparency (CKMB, 18), "
+                      "progress of settlement (TDGQ, 20), online service provision (CLGQ, 12), online payment (TTTT, 10), "
+                      "satisfaction (MDHL, 18), digitisation (MDSH, 22). Real published scores; not the target rates above."),
+    new_code_cell("scores, _ = load_index766(paths.INDEX766_XLSX)\n"
+                  "wide_scores(scores, scope='month').set_index(['province_code', 'province_name']).round(2)"),
     new_code_cell(FOOTER),
 ])
 
