@@ -34,8 +34,11 @@ from .registry import load_indicators, load_targets
 
 MODELS = ("naive", "linear", "compound", "pooled")
 DEFAULT_MODEL = "pooled"
-#: Months of history each model looks back over.
+#: Months of history the baselines (and the drift-instability check) look back over.
 WINDOW = 12
+#: Months over which the pooled model estimates each drift. Chosen by the backtest among 6, 9,
+#: 12 and 18 months (README, "Forecast skill"): shorter memory follows accelerations sooner.
+POOLED_WINDOW = 6
 #: Months over which the recent pace is measured.
 RECENT_MONTHS = 6
 #: Logit clipping: 0.05% and 99.95% are the most extreme shares the models represent.
@@ -249,7 +252,7 @@ class Predictive:
         return np.where(np.isnan(self.location), np.nan, p)
 
 
-def predict(panel: Panel, model: str, origin: int, target_col: np.ndarray | int, window: int = WINDOW) -> Predictive:
+def predict(panel: Panel, model: str, origin: int, target_col: np.ndarray | int, window: int | None = None) -> Predictive:
     """Predictive distribution of every series at ``target_col`` from data up to ``origin``.
 
     Parameters
@@ -260,9 +263,12 @@ def predict(panel: Panel, model: str, origin: int, target_col: np.ndarray | int,
         Last column the model may see.
     target_col : int or array
         Column (month) to predict, per series or for all.
+    window : int, optional
+        Months of history to use (default :data:`POOLED_WINDOW` for ``pooled``, else :data:`WINDOW`).
     """
     if model not in MODELS:
         raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    window = window or (POOLED_WINDOW if model == "pooled" else WINDOW)
     values = panel.values[:, :origin + 1]
     target = np.broadcast_to(np.asarray(target_col), (values.shape[0],)).astype(float)
     groups = panel.keys["indicator"].to_numpy()
@@ -506,7 +512,7 @@ def forecast(
     model: str = DEFAULT_MODEL,
     targets: pd.DataFrame | None = None,
     scenario: str | Scenario | None = None,
-    window: int = WINDOW,
+    window: int | None = None,
 ) -> pd.DataFrame:
     """Forecast every province (and the nation) for every target, in one pass.
 
