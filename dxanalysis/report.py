@@ -194,6 +194,26 @@ def group_series(table: pd.DataFrame, indicator: str, codes: list[str] | None = 
     return agg[["period", "value"]]
 
 
+def comparison_table(table: pd.DataFrame, code: str, as_of: str | None = None) -> pd.DataFrame:
+    """Latest value of each indicator: the province, its region and the nation (ratio of sums)."""
+    indicators = load_indicators()
+    region, members = region_codes(code)
+    rows = []
+    for indicator in sorted(table["indicator"].unique()):
+        data = table if as_of is None else table[table["period"] <= as_of]
+        own = data[(data["province_code"] == code) & (data["indicator"] == indicator) & data["complete"]]
+        if own.empty:
+            continue
+        last = own.sort_values("period").iloc[-1]
+        at = lambda frame: frame.loc[frame["period"] == last["period"], "value"]  # noqa: E731
+        region_value, national_value = at(group_series(data, indicator, members)), at(group_series(data, indicator))
+        rows.append({"indicator": indicators[indicator].title_en, "month": last["period"],
+                     provinces.province_name(code): round(float(last["value"]), 1),
+                     f"region: {region}": round(float(region_value.iloc[0]), 1) if len(region_value) else None,
+                     "national": round(float(national_value.iloc[0]), 1) if len(national_value) else None})
+    return pd.DataFrame(rows).set_index("indicator")
+
+
 def region_codes(code: str) -> tuple[str, list[str]]:
     region = provinces.region_of(code)
     cur = provinces.current_provinces()

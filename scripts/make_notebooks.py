@@ -74,6 +74,8 @@ PROVINCE = notebook([
     new_markdown_cell("## Trajectories\n\nObserved history (blue), forecast median (dashed) with 80% and 95% intervals, "
                       "the target (red line) and its deadline, the national and regional trajectories (dotted) "
                       "and the 1 July 2025 merger."),
+    new_code_cell("# Latest month: the province beside its region and the nation (sums of numerators / denominators), in %.\n"
+                  "report.comparison_table(table, code, params.as_of)"),
     new_code_cell("fig = plots.province_small_multiples(table, result, code, as_of=params.as_of, model=params.model,\n"
                   "                                     scenario=params.scenario, source=result['data_note'].iloc[0])\n"
                   "plt.show()"),
