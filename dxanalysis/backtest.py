@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .forecast import MODELS, Panel, build_panel, predict
+from .forecast import MODELS, QUANTILES, Panel, build_panel, predict
 from .io import atomic_write_csv
 from .registry import load_targets
 
@@ -102,8 +102,7 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
             for model in models:
                 pred = predict(known, model, origin, col)
                 median = pred.quantile(0.5)
-                lo80, hi80 = pred.quantile(0.1), pred.quantile(0.9)
-                lo95, hi95 = pred.quantile(0.025), pred.quantile(0.975)
+                lo80, hi80, lo95, hi95 = (pred.quantile(QUANTILES[k]) for k in ("lo80", "hi80", "lo95", "hi95"))
                 ok = has & ~np.isnan(median)
                 score_parts.append(pd.DataFrame({
                     "model": model, "origin": origin_period, "horizon": step, "period": panel.periods[col],

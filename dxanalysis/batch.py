@@ -31,7 +31,7 @@ import pandas as pd
 
 from . import paths, provinces
 from .errors import DxError
-from .io import atomic_write_bytes, atomic_write_csv, atomic_write_text
+from .io import atomic_write_csv, atomic_write_text
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
@@ -324,4 +324,4 @@ Forecasts as data: <a href="forecasts.csv">forecasts.csv</a>.</p>
 """
 
 
-__all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult", "atomic_write_bytes"]
+__all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

@@ -28,7 +28,7 @@ from scipy import special
 
 from . import provinces
 from .errors import DxError
-from .periods import add_months, is_period, months_between, to_index
+from .periods import add_months, is_period, months_between
 from .provinces import MERGER_PERIOD, NATIONAL_CODE, NATIONAL_NAME
 from .registry import load_indicators, load_targets
 
@@ -463,6 +463,13 @@ class Scenario:
     indicator: str | None = None
     province: str | None = None
 
+    def shift(self, indicator: str, province_code: str, start_col: int, last_col: int, target_col: int) -> float:
+        """Points added at ``target_col``: pace x months from the later of the start and the month
+        after the last observation, up to the target month (0 for series it does not cover)."""
+        if self.indicator not in (None, indicator) or self.province not in (None, province_code):
+            return 0.0
+        return self.pace * max(0, target_col - max(start_col, last_col + 1) + 1)
+
     def label(self) -> str:
         parts = [f"{self.pace:+g} pts/month from {self.start}"]
         if self.indicator:
@@ -612,13 +619,10 @@ def _row(panel, pred, i, key, target, threshold, deadline_period, deadline, orig
                 "required_pace": math.nan, "growth_ratio": math.nan, "pooling_weight": math.nan}
     if deadline_col != panel.col(target.deadline_period):
         pred = predict(panel, model, origin, deadline_col, window=window)
-    shift = 0.0
-    if scenario and (scenario.indicator in (None, target.indicator)) and (scenario.province in (None, key.province_code)):
-        start = max(panel.col(scenario.start), last_col + 1)
-        shift = scenario.pace * max(0, deadline_col - start + 1)
+    shift = scenario.shift(target.indicator, key.province_code, panel.col(scenario.start), last_col, deadline_col) \
+        if scenario else 0.0
     one = _slice(pred, i)
-    quant = {name: float(one.quantile(q, shift)[0]) for name, q in
-             (("forecast", 0.5), ("lo80", 0.1), ("hi80", 0.9), ("lo95", 0.025), ("hi95", 0.975))}
+    quant = _quantiles(one, shift, median_name="forecast")
     p_hit = float(one.prob_at_least(effective, shift)[0])
     months_left = deadline_col - last_col
     required = (effective - last_value) / months_left if months_left > 0 else math.inf
@@ -627,6 +631,17 @@ def _row(panel, pred, i, key, target, threshold, deadline_period, deadline, orig
     return {**base, **quant, "p_hit": p_hit, "required_pace": max(required, 0.0) if status != "achieved" else 0.0,
             "growth_ratio": ratio, "status": status, "deadline_passed": False, "horizon_months": int(months_left),
             "pooling_weight": float(pred.pooling_weight[i]) if len(pred.pooling_weight) else math.nan}
+
+
+#: Central intervals reported everywhere: name -> quantile.
+QUANTILES = {"lo80": 0.1, "hi80": 0.9, "lo95": 0.025, "hi95": 0.975}
+
+
+def _quantiles(pred: Predictive, shift: float, median_name: str) -> dict[str, float]:
+    """Median and interval bounds of a one-series predictive, in percent."""
+    out = {median_name: float(pred.quantile(0.5, shift)[0])}
+    out.update({name: float(pred.quantile(q, shift)[0]) for name, q in QUANTILES.items()})
+    return out
 
 
 def _slice(pred: Predictive, i: int) -> Predictive:
@@ -688,14 +703,11 @@ def fan(table: pd.DataFrame, province_code: str, indicator: str, until: str, as_
     for step in range(1, months_between(panel.periods[-1], until) + 1):
         col = origin + step
         pred = _slice(predict(panel, model, origin, col), i)
-        shift = 0.0
-        if scenario and scenario.indicator in (None, indicator) and scenario.province in (None, province_code):
-            shift = scenario.pace * max(0, col - max(panel.col(scenario.start), int(pred.last_col[0]) + 1) + 1)
-        rows.append({"period": add_months(panel.periods[-1], step),
-                     **{name: float(pred.quantile(q, shift)[0]) for name, q in
-                        (("median", 0.5), ("lo80", 0.1), ("hi80", 0.9), ("lo95", 0.025), ("hi95", 0.975))}})
+        shift = scenario.shift(indicator, province_code, panel.col(scenario.start), int(pred.last_col[0]), col) \
+            if scenario else 0.0
+        rows.append({"period": add_months(panel.periods[-1], step), **_quantiles(pred, shift, median_name="median")})
     return pd.DataFrame(rows)
 
 
 __all__ = ["forecast", "predict", "build_panel", "decide_status", "parse_scenario", "Scenario", "MODELS",
-           "DEFAULT_MODEL", "FORECAST_COLUMNS", "fan", "path_to", "load_table", "to_index"]
+           "DEFAULT_MODEL", "FORECAST_COLUMNS", "fan", "path_to", "load_table"]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import provinces
 from .errors import DxError, InputProblems, Problem
-from .observations import load_many, load_observations, read_text_table
+from .observations import load_many, read_text_table
 from .provinces import MERGER_PERIOD, Scheme
 
 HARMONISED_COLUMNS = [
@@ -287,4 +287,4 @@ def harmonise_files(paths_: list[str | Path], scheme: Scheme | None = None, weig
 
 
 __all__ = ["harmonise", "harmonise_files", "load_weights", "Harmonised", "IncompleteProvinceWarning",
-           "HARMONISED_COLUMNS", "load_observations"]
+           "HARMONISED_COLUMNS"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import pandas as pd
@@ -31,8 +32,10 @@ def crosswalk_summary() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@functools.lru_cache(maxsize=4)
 def _frames(data):
-    return load_many(expand_data_argument(data))
+    """Validated frames of a data argument, loaded once per notebook (the three views share them)."""
+    return tuple(load_many(expand_data_argument(data)))
 
 
 def series_for(code: str, indicator: str, data=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,7 +61,7 @@ def series_for(code: str, indicator: str, data=None) -> tuple[pd.DataFrame, pd.D
         parts.append(sub[["name", "period", "value"]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IncompleteProvinceWarning)
-        table = harmonise(frames).table
+        table = harmonise(list(frames)).table
     whole = table[(table["province_code"] == code) & (table["indicator"] == indicator) & table["complete"]]
     parts_frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["name", "period", "value"])
     return parts_frame.sort_values(["name", "period"], ignore_index=True), whole[["period", "value"]].reset_index(drop=True)
