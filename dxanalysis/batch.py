@@ -16,6 +16,7 @@ successful run. ``--scheduler ADDRESS`` sends the same jobs to a Dask distribute
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import html
@@ -142,6 +143,32 @@ def _province_job(code: str, parameters: dict, out_dir: str, notebook: str) -> t
         return code, f"{type(exc).__name__}: {short[:500]}"
 
 
+@contextlib.contextmanager
+def _stderr_to(log: Path):
+    """Send this process's stderr (fd 2, inherited by the kernels it starts) to ``log``.
+
+    Kernels print start-up chatter (ipykernel's transport warning) on stderr; the batch keeps it
+    in ``reports/batch.log`` so the terminal shows the progress bar and the summary.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _quiet_worker(log: str) -> None:
+    """Pool initializer: the worker's (and its kernels') stderr goes to the batch log."""
+    handle = open(log, "ab")  # kept open for the worker's life
+    os.dup2(handle.fileno(), 2)
+
+
 def _jobs(value: str | int | None) -> int:
     if value in (None, "", "auto"):
         return max(1, min(os.cpu_count() or 1, 8))
@@ -187,6 +214,8 @@ def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = 
 
     out = Path(out_dir or paths.REPORTS_DIR).resolve()
     results_dir = out / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
     codes = province_codes or provinces.current_provinces()["code"].tolist()
     data_abs = str(Path(data).resolve()) if data else ""
     for code in codes:  # fail fast on bad parameters, before starting any kernel
@@ -238,10 +267,15 @@ def _run_jobs(todo: dict[str, dict], workers: int, out: Path, scheduler: str | N
             outcomes[code] = error
             bar.update(1)
         return outcomes
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_province_job, code, spec["parameters"], str(out), notebook) for code, spec in todo.items()]
+    out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker, initargs=(str(out / "batch.log"),)) as pool:
+        futures = {pool.submit(_province_job, code, spec["parameters"], str(out), notebook): code
+                   for code, spec in todo.items()}
         for future in as_completed(futures):
-            code, error = future.result()
+            try:
+                code, error = future.result()
+            except Exception as exc:  # a worker process died (killed, out of memory): keep the others
+                code, error = futures[future], f"worker process died: {type(exc).__name__}: {exc}"
             outcomes[code] = error
             bar.update(1)
     return outcomes
@@ -267,7 +301,9 @@ def _publish(out: Path, results_dir: Path, published: list[str], as_of: str, dat
     for name, params in jobs:
         stem = Path(name).stem
         try:
-            execute_notebook(paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html")
+            with _stderr_to(out / "batch.log"):
+                execute_notebook(paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params,
+                                 html_output=out / f"{stem}.html")
             extra_reports.append(stem)
         except BaseException as exc:
             result.failed[stem] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"

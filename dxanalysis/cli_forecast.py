@@ -21,7 +21,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     where = out or paths.REPORTS_DIR
     print(f"{len(result.succeeded)} province report(s) written, {len(result.skipped)} unchanged (resume), "
-          f"{len(result.failed)} failure(s); open {where}/index.html")
+          f"{len(result.failed)} failure(s); open {where}/index.html (kernel messages: {where}/batch.log)")
     if result.failed:
         print("failures:", file=sys.stderr)
         for name, error in sorted(result.failed.items()):

@@ -80,6 +80,7 @@ FAILING_NOTEBOOK = {
         {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
          "source": "from dxanalysis import forecast as fc, report\n"
                    "if province == '79':\n    raise RuntimeError('deliberate failure for 79')\n"
+                   "if province == '48':\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)  # kill the batch worker\n"
                    "params = report.check_parameters(province, as_of, data, targets, scenario, model)\n"
                    "table, result = report.run_forecasts(params)\n"
                    "report.write_results(output_dir, params.province, result, params)\nprint('ok', province)"},
@@ -109,10 +110,10 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
     assert set(forecasts["province_code"]) == {"00", "01", "19"}
     # A later run for other provinces never mixes in these results.
-    later = batch.run_batch(["48"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
-    assert later.succeeded == ["48"]
+    later = batch.run_batch(["92"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
+    assert later.succeeded == ["92"]
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
-    assert set(forecasts["province_code"]) == {"00", "48"}
+    assert set(forecasts["province_code"]) == {"00", "92"}
     overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
     counts_cell = next(c for c in overview.cells if c.source.startswith("counts ="))
     counts = counts_cell.outputs[0]["data"]["text/plain"]
@@ -184,3 +185,11 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, tiny_notebook):
     with pytest.raises(DxError, match="cannot reach the Dask scheduler"):
         batch.run_batch(["01"], out_dir=tmp_path / "r", notebook=tiny_notebook, extras=False, progress=False,
                         scheduler="tcp://127.0.0.1:9")
+
+
+def test_batch_survives_a_worker_process_that_dies(tmp_path, tiny_notebook):
+    out = tmp_path / "reports"
+    result = batch.run_batch(["01", "48"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
+    assert result.succeeded == ["01"] and (out / "provinces" / "01.html").exists()
+    assert "worker process died" in result.failed["48"]
+    assert not (out / "provinces" / "48.ipynb").exists()
