@@ -43,11 +43,8 @@ _VOLATILE_CELL_KEYS = ("start_time", "end_time", "duration")
 
 
 def _strip_volatile(nb) -> None:
-    nb.metadata.get("papermill", {}).pop("start_time", None)
-    nb.metadata.get("papermill", {}).pop("end_time", None)
-    nb.metadata.get("papermill", {}).pop("duration", None)
-    nb.metadata.get("papermill", {}).pop("input_path", None)
-    nb.metadata.get("papermill", {}).pop("output_path", None)
+    for key in (*_VOLATILE_CELL_KEYS, "input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"  # papermill gives it a random id

@@ -92,6 +92,20 @@ class Panel:
         return Panel(self.keys, self.periods, values, self.source_note)
 
 
+def ratio_of_sums(table: pd.DataFrame, by: list[str], codes: list[str] | None = None) -> pd.DataFrame:
+    """Sum of numerators over sum of denominators (percent) across provinces, grouped by ``by``.
+
+    The one definition of an aggregate (the nation, a region): complete rows with a numerator and
+    denominator only, never an average of shares. ``codes`` limits it to some provinces.
+    """
+    data = table[table["complete"].astype(bool)].dropna(subset=["numerator", "denominator"])
+    if codes is not None:
+        data = data[data["province_code"].isin(codes)]
+    agg = data.groupby(by, as_index=False)[["numerator", "denominator"]].sum()
+    agg["value"] = agg["numerator"] / agg["denominator"] * 100
+    return agg
+
+
 def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = True) -> Panel:
     """Turn a harmonised table into a :class:`Panel`.
 
@@ -116,10 +130,8 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
     periods = [add_months(first, i) for i in range(months_between(first, last) + 1)]
     frames = [data[["province_code", "indicator", "period", "value"]]]
     if national:
-        ratio = data.dropna(subset=["numerator", "denominator"])
-        if len(ratio):
-            agg = ratio.groupby(["indicator", "period"], as_index=False)[["numerator", "denominator"]].sum()
-            agg["value"] = agg["numerator"] / agg["denominator"] * 100
+        agg = ratio_of_sums(data, ["indicator", "period"])
+        if len(agg):
             agg["province_code"] = NATIONAL_CODE
             frames.append(agg[["province_code", "indicator", "period", "value"]])
     long = pd.concat(frames, ignore_index=True)
@@ -680,11 +692,8 @@ def load_table(data=None) -> pd.DataFrame:
 def path_to(table: pd.DataFrame, province_code: str, indicator: str) -> pd.DataFrame:
     """History of one series (for plots): period, value, complete."""
     if province_code == NATIONAL_CODE:
-        panel = build_panel(table)
-        i = np.flatnonzero(((panel.keys["province_code"] == NATIONAL_CODE) & (panel.keys["indicator"] == indicator)).to_numpy())
-        if not len(i):
-            return pd.DataFrame(columns=["period", "value"])
-        return pd.DataFrame({"period": panel.periods, "value": panel.values[i[0]]}).dropna()
+        national = ratio_of_sums(table[table["indicator"] == indicator], ["period"])
+        return national[["period", "value"]].sort_values("period", ignore_index=True)
     sub = table[(table["province_code"] == province_code) & (table["indicator"] == indicator) & table["complete"]]
     return sub[["period", "value"]].sort_values("period", ignore_index=True)
 
@@ -710,4 +719,4 @@ def fan(table: pd.DataFrame, province_code: str, indicator: str, until: str, as_
 
 
 __all__ = ["forecast", "predict", "build_panel", "decide_status", "parse_scenario", "Scenario", "MODELS",
-           "DEFAULT_MODEL", "FORECAST_COLUMNS", "fan", "path_to", "load_table"]
+           "DEFAULT_MODEL", "FORECAST_COLUMNS", "fan", "path_to", "load_table", "ratio_of_sums"]

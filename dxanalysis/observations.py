@@ -242,11 +242,14 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
         problems.append((i, Problem(files[i], row_numbers[i], col, message)))
 
     province = column("province").map(_province_text)
+    # Each distinct label is resolved once: its canonical code (either list) keys the duplicate check.
+    canonical_of: dict[str, str | None] = {}
     verdicts: dict[str, str | None] = {}
     for label in province.unique():
+        canonical_of[label] = label and (provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current"))
         if not label:
             verdicts[label] = "empty; expected a province code or name"
-        elif provinces.try_resolve(label, "legacy") is None and provinces.try_resolve(label, "current") is None:
+        elif canonical_of[label] is None:
             try:
                 provinces.resolve(label, "legacy")
             except UnknownProvince as exc:
@@ -312,9 +315,7 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
         "weight": parsed["weight"], "complete": complete.to_numpy(bool), "source_file": files, "source_row": row_numbers,
     }, columns=OBSERVATION_COLUMNS)
     if not problems:
-        canonical = province.map({label: provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current")
-                                  for label in province.unique()})
-        keyed = out.assign(_p=canonical.to_numpy(object))
+        keyed = out.assign(_p=province.map(canonical_of).to_numpy(object))
         dupes = keyed[keyed.duplicated(["_p", "period", "indicator"], keep=False)]
         for (_, period_, indicator_), group in dupes.groupby(["_p", "period", "indicator"], sort=True):
             first = int(group["source_row"].iloc[0])

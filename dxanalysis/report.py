@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import paths, provinces
 from .errors import DxError
-from .forecast import DEFAULT_MODEL, MODELS, forecast, load_table, parse_scenario
+from .forecast import DEFAULT_MODEL, MODELS, forecast, load_table, parse_scenario, ratio_of_sums
 from .io import atomic_write_csv, atomic_write_text
 from .periods import is_period
 from .provinces import NATIONAL_CODE
@@ -185,13 +185,8 @@ def constituents_table(code: str, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_series(table: pd.DataFrame, indicator: str, codes: list[str] | None = None) -> pd.DataFrame:
-    """Sum of numerators over sum of denominators across provinces (a region, or all)."""
-    sub = table[(table["indicator"] == indicator) & table["complete"]].dropna(subset=["numerator", "denominator"])
-    if codes is not None:
-        sub = sub[sub["province_code"].isin(codes)]
-    agg = sub.groupby("period", as_index=False)[["numerator", "denominator"]].sum()
-    agg["value"] = agg["numerator"] / agg["denominator"] * 100
-    return agg[["period", "value"]]
+    """One indicator's aggregate across provinces (a region, or all): see :func:`~dxanalysis.forecast.ratio_of_sums`."""
+    return ratio_of_sums(table[table["indicator"] == indicator], ["period"], codes)[["period", "value"]]
 
 
 def comparison_table(table: pd.DataFrame, code: str, as_of: str | None = None) -> pd.DataFrame:

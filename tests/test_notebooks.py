@@ -1,7 +1,6 @@
 """Notebooks executed end to end with papermill, and the batch's behaviour on failure and resume."""
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
