@@ -33,6 +33,7 @@ import pandas as pd
 from . import paths, provinces
 from .errors import DxError
 from .io import atomic_write_csv, atomic_write_text
+from .provenance import is_synthetic
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
@@ -313,7 +314,7 @@ _STATUS_STYLE = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_accelerati
 
 def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], result: BatchResult) -> str:
     """reports/index.html: links to every report and the national summary table."""
-    synthetic = forecasts["data_note"].astype(str).str.contains("SYNTHETIC").any()
+    synthetic = is_synthetic(forecasts["data_note"].unique())
     targets = sorted(forecasts["target_id"].unique())
     names = {c: provinces.province_name(c) for c in published}
     rows = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .provenance import is_synthetic
+
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -52,7 +54,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {len(result)} rows ({result['province_code'].nunique()} units incl. national, "
           f"{result['target_id'].nunique()} targets), model {args.model}, as of {result['as_of'].iloc[0]}; "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    if result["data_note"].str.contains("SYNTHETIC").any():
+    if is_synthetic(result["data_note"]):
         print("note: forecasts from SYNTHETIC data (the bundled panel); not official figures", file=sys.stderr)
     return 0
 
@@ -68,7 +70,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     comparison = comparison_table(result)
     print(comparison.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print("wrote " + ", ".join(str(p) for p in written))
-    if table["source"].astype(str).str.contains("SYNTHETIC").any():
+    if is_synthetic(table["source"].unique()):
         print("note: backtest on SYNTHETIC data: it shows the machinery works, not real-world skill", file=sys.stderr)
     return 0
 

@@ -28,6 +28,7 @@ from scipy import special
 
 from . import provinces
 from .errors import DxError
+from .provenance import source_note
 from .periods import add_months, is_period, months_between
 from .provinces import MERGER_PERIOD, NATIONAL_CODE, NATIONAL_NAME
 from .registry import load_indicators, load_targets
@@ -142,8 +143,7 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
     keys["region"] = keys["province_code"].map(regions).fillna("national")
     keys["province_name"] = keys["province_code"].map(
         lambda c: NATIONAL_NAME if c == NATIONAL_CODE else provinces.province_name(c))
-    sources = sorted({s for s in table.get("source", pd.Series(dtype=str)).dropna().unique() if s})
-    note = "SYNTHETIC data (not official)" if any("SYNTHETIC" in s for s in sources) else "; ".join(sources[:3])
+    note = source_note(table.get("source", pd.Series(dtype=str)).dropna().unique())
     return Panel(keys=keys, periods=periods, values=wide.to_numpy(float), source_note=note)
 
 

@@ -7,7 +7,7 @@ import warnings
 
 import pandas as pd
 
-from . import provinces
+from . import provenance, provinces
 from .errors import DxError
 from .harmonise import IncompleteProvinceWarning, harmonise
 from .observations import expand_data_argument, load_many
@@ -87,6 +87,4 @@ def weights_table(code: str, indicator: str, data=None) -> pd.DataFrame:
 
 
 def source_note(data=None) -> str:
-    frames = _frames(data)
-    sources = {s for f in frames for s in f["source"].unique()}
-    return "SYNTHETIC data (not official)" if any("SYNTHETIC" in s for s in sources) else "; ".join(sorted(sources)[:3])
+    return provenance.source_note(s for f in _frames(data) for s in f["source"].unique())

@@ -9,6 +9,10 @@ import yaml
 
 from . import paths
 
+#: The word every synthetic row's ``source`` carries (see dxanalysis.synthetic).
+SYNTHETIC_MARK = "SYNTHETIC"
+SYNTHETIC_NOTE = "SYNTHETIC data (not official)"
+
 REQUIRED_FIELDS = ("title", "source", "date_accessed", "licence", "sha256", "how_made", "synthetic")
 
 
@@ -47,3 +51,14 @@ def check_all(root: Path = paths.DATA_DIR) -> list[str]:
         elif meta["sha256"] != sha256(file):
             problems.append(f"{car}: sha256 does not match {file.name} (data changed without its sidecar)")
     return problems
+
+
+def is_synthetic(sources) -> bool:
+    """True when any of the given source texts marks synthetic data."""
+    return any(SYNTHETIC_MARK in str(s) for s in sources)
+
+
+def source_note(sources) -> str:
+    """Short source line for charts and tables: the synthetic warning, or the first sources."""
+    distinct = sorted({str(s) for s in sources if isinstance(s, str) and s})
+    return SYNTHETIC_NOTE if is_synthetic(distinct) else "; ".join(distinct[:3])
