@@ -6,9 +6,11 @@ Machines are noisy, so every figure is compared with a reference measured in the
 * ``forecast``  every province x target in one pass (data already harmonised), and with loading;
 * ``backtest``  the full rolling-origin backtest of the four models on the bundled panel;
 * ``batch``     the province reports for N provinces against the floor: N papermill runs of an
-                empty notebook with the same kernel and the same --jobs.
+                empty notebook with the same kernel and the same --jobs;
+* ``fetch``     ``dx fetch`` of 34 provinces x 10 months from the local test server (aim < 30 s),
+                and its peak traced memory for 5 and for 20 months (aim: flat, ratio near 1).
 
-Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--skip-batch]``.
+Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--skip-batch] [--skip-fetch]``.
 """
 
 from __future__ import annotations
@@ -68,11 +70,38 @@ def floor(n: int, jobs: int, workdir: Path) -> float:
     return time.perf_counter() - start
 
 
+def fetch_benchmark(results: dict) -> None:
+    """34 provinces x 10 months from the local test server; peak memory at 5 and 20 months."""
+    import datetime as dt
+    import tracemalloc
+
+    from dxanalysis.portal.fake import FakePortalServer
+    from dxanalysis.portal.fetch import fetch
+
+    today = dt.date(2027, 12, 15)  # every month asked for is over
+    with FakePortalServer() as server, tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        result = fetch(Path(tmp) / "ten", "2026-01", "2026-10", base_url=server.url, today=today, progress=False)
+        results["fetch_10_months_s"] = time.perf_counter() - start
+        results["fetch_requests"] = result.requests_sent
+        for months, end in ((5, "2026-05"), (20, "2027-08")):
+            tracemalloc.start()
+            fetch(Path(tmp) / f"m{months}", "2026-01", end, base_url=server.url, today=today, progress=False)
+            results[f"fetch_peak_mb_{months}_months"] = tracemalloc.get_traced_memory()[1] / 2 ** 20
+            tracemalloc.stop()
+    ratio = results["fetch_peak_mb_20_months"] / results["fetch_peak_mb_5_months"]
+    print(f"fetch, 34 provinces x 10 months, local test server, --jobs 4  {results['fetch_10_months_s']:6.2f} s "
+          f"({results['fetch_requests']} requests; aim < 30 s)")
+    print(f"  peak traced memory: 5 months {results['fetch_peak_mb_5_months']:.1f} MB, 20 months "
+          f"{results['fetch_peak_mb_20_months']:.1f} MB = {ratio:.2f} x (aim: flat)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provinces", type=int, default=34, help="provinces in the batch benchmark (default 34)")
     parser.add_argument("--jobs", type=int, default=batch._jobs("auto"))
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-fetch", action="store_true")
     args = parser.parse_args()
     results: dict[str, float] = {}
 
@@ -87,6 +116,8 @@ def main() -> int:
     print(f"  ... including loading + harmonising {results['forecast_with_loading_s']:6.2f} s  = {results['forecast_with_loading_s'] / kernel:5.2f} x kernel start-up")
     print(f"backtest, 4 models, every origin     {results['backtest_s']:7.2f} s  = {results['backtest_s'] / kernel:5.2f} x kernel start-up (aim < 60 s)")
 
+    if not args.skip_fetch:
+        fetch_benchmark(results)
     if not args.skip_batch:
         codes = provinces.current_provinces()["code"].tolist()[: args.provinces]
         with tempfile.TemporaryDirectory() as tmp:

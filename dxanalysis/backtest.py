@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .forecast import MODELS, QUANTILES, Panel, build_panel, predict
+from .forecast import MODELS, QUANTILES, Panel, build_panel, fit
 from .io import atomic_write_csv
 from .registry import load_targets
 
@@ -91,6 +91,7 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
         december = int(origin_period[:4]) * 12 + 11 - (int(origin_period[:4]) * 12 + int(origin_period[5:]) - 1)
         horizon_max = december if december > 0 else 12
         scale = _naive_scale(known.values, origin)
+        fits = {model: fit(known, model, origin) for model in models}
         for step in range(1, horizon_max + 1):
             col = origin + step
             if col >= n_cols:
@@ -100,7 +101,7 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
             if not has.any():
                 continue
             for model in models:
-                pred = predict(known, model, origin, col)
+                pred = fits[model].at(col)
                 median = pred.quantile(0.5)
                 lo80, hi80, lo95, hi95 = (pred.quantile(QUANTILES[k]) for k in ("lo80", "hi80", "lo95", "hi95"))
                 ok = has & ~np.isnan(median)

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from .errors import DxError, InputProblems
+from .portal.client import PortalRefused, PortalUnreachable
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -23,10 +24,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for file in args.files:
         try:
             if looks_like_766(file):
-                table, others = load_index766(file, period=args.period)
-                print(f"{file}: ok - 766 index export, {table['province_code'].nunique()} provinces, "
-                      f"period {table['period'].iloc[0]}, scopes {', '.join(sorted(table['scope'].unique()))}, "
-                      f"{len(others)} non-province rows kept apart")
+                table, others = load_index766(file, period=args.period, scope=args.scope)
+                print(f"{file}: ok - 766 table ({', '.join(table['scale'].unique())} scale), "
+                      f"{table['province_code'].nunique()} provinces, {_periods(table)}, "
+                      f"scopes {', '.join(sorted(table['scope'].unique()))}, {len(others)} non-province rows kept apart")
                 continue
             frame = load_observations(file)
             with warnings.catch_warnings():
@@ -68,12 +69,37 @@ def _cmd_harmonise(args: argparse.Namespace) -> int:
 def _cmd_index766(args: argparse.Namespace) -> int:
     from .index766 import load_index766
 
-    table, others = load_index766(args.file, period=args.period)
+    table, others = load_index766(args.file, period=args.period, scope=args.scope)
     _write_csv(table, args.out)
     if args.others:
         _write_csv(others, args.others)
-    print(f"wrote {args.out}: {table['province_code'].nunique()} provinces, period {table['period'].iloc[0]}; "
+    print(f"wrote {args.out}: {table['province_code'].nunique()} provinces, {_periods(table)}, "
+          f"{', '.join(table['scale'].unique())} scale; "
           f"{len(others)} department/commune rows kept apart" + (f" in {args.others}" if args.others else ""))
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from .portal.fetch import default_range, fetch
+    from .report import normalise_province
+
+    start, end = default_range()
+    codes = [normalise_province(c.strip()) for c in args.provinces.split(",") if c.strip()] if args.provinces else None
+    result = fetch(args.out, args.start or start, args.end or end, base_url=args.base_url, offline=args.offline,
+                   province_codes=codes, jobs=args.jobs, include_low_confidence=args.include_low_confidence,
+                   progress=not args.quiet)
+    for line in result.messages[:200]:
+        print(f"note: {line}", file=sys.stderr)
+    if len(result.messages) > 200:
+        print(f"note: ... and {len(result.messages) - 200} more (see missing.csv)", file=sys.stderr)
+    obs = result.observations
+    print(f"{'replayed' if args.offline else 'fetched'} {obs['period'].nunique()} month(s), "
+          f"{obs['province_code'].nunique()} provinces, {obs['indicator'].nunique()} indicators: {len(obs)} observations, "
+          f"{len(result.scores)} 766 rows, {len(result.missing)} missing (see missing.csv); "
+          f"{result.requests_sent} request(s) sent; wrote {', '.join(str(p) for p in result.written)}")
+    if obs.empty:
+        print("no observation could be read: nothing to forecast from", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -83,6 +109,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     out = write_panel(args.out, seed=args.seed if args.seed is not None else SEED)
     print(f"wrote synthetic panel {out}")
     return 0
+
+
+def _periods(table) -> str:
+    periods = sorted(table["period"].unique())
+    return f"period {periods[0]}" if len(periods) == 1 else f"periods {periods[0]}..{periods[-1]}"
 
 
 def _write_csv(frame, out: str) -> None:
@@ -99,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--scheme", choices=["legacy", "current"], help="force the province list (default: detect per file)")
     p.add_argument("--period", help="YYYY-MM for a 766 export whose file name does not say")
+    p.add_argument("--scope", choices=["year_to_date", "month"], help="for a 766 export whose sheet names do not say")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("harmonise", help="carry observations onto the 34 current provinces")
@@ -108,12 +140,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", help="CSV: province, weight[, period, indicator] for rows with only a percentage")
     p.set_defaults(func=_cmd_harmonise)
 
-    p = sub.add_parser("index766", help="tidy a 766 dashboard export (real scores, in points)")
+    p = sub.add_parser("index766", help="tidy a 766 table: the 2025 Excel export, a 2026 JSON table or answer, "
+                                        "or fetch's index766.csv (real scores, in points)")
     p.add_argument("file")
     p.add_argument("--period", help="YYYY-MM (default: from the file name, e.g. T10_2025)")
     p.add_argument("--out", required=True)
+    p.add_argument("--scope", choices=["year_to_date", "month"],
+                   help="scope of the province sheets when their names do not say (year to date or month)")
     p.add_argument("--others", help="also write the department and commune rows here")
     p.set_defaults(func=_cmd_index766)
+
+    p = sub.add_parser("fetch", help="pull every province's monthly figures from the national portal's 2026 API")
+    p.add_argument("--from", dest="start", help="first month YYYY-MM (default: January of this year)")
+    p.add_argument("--to", dest="end", help="last month YYYY-MM (default: the last month that has ended)")
+    p.add_argument("--out", required=True, help="folder for observations.csv, index766.csv, missing.csv and raw/")
+    p.add_argument("--base-url", help="the portal (default https://dichvucong.gov.vn), a mirror or a test server")
+    p.add_argument("--offline", action="store_true", help="rebuild the tables from OUT/raw without the network")
+    p.add_argument("--provinces", help="comma-separated codes or names (default: all 34)")
+    p.add_argument("--jobs", type=int, help="requests in flight at once (default 4)")
+    p.add_argument("--include-low-confidence", action="store_true",
+                   help="also write indicators whose field mapping is a guess (flagged in source)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_fetch)
 
     p = sub.add_parser("synth", help="regenerate the synthetic province panel")
     p.add_argument("--out", required=True)
@@ -134,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except InputProblems as exc:
         print(exc.render(), file=sys.stderr)
+        return 1
+    except (PortalUnreachable, PortalRefused) as exc:
+        print(f"dx {args.command}: {exc}", file=sys.stderr)
         return 1
     except DxError as exc:
         print(f"dx {args.command}: {exc}", file=sys.stderr)

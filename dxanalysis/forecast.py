@@ -278,38 +278,76 @@ def predict(panel: Panel, model: str, origin: int, target_col: np.ndarray | int,
     window : int, optional
         Months of history to use (default :data:`POOLED_WINDOW` for ``pooled``, else :data:`WINDOW`).
     """
+    return fit(panel, model, origin, window).at(target_col)
+
+
+@dataclass
+class Fit:
+    """A model fitted once at an origin; :meth:`at` evaluates it at any target month (cheap)."""
+
+    model: str
+    scale: str
+    last_value: np.ndarray   # model scale
+    last_col: np.ndarray
+    n_obs: np.ndarray
+    slope: np.ndarray
+    slope_var: np.ndarray
+    sigma2: np.ndarray
+    df: np.ndarray
+    weight: np.ndarray
+    merger_col: int
+    linear: tuple | None = None   # (intercept, x_bar, sxx, n, values) for the linear model
+
+    def at(self, target_col: np.ndarray | int) -> Predictive:
+        target = np.broadcast_to(np.asarray(target_col), self.last_col.shape).astype(float)
+        if self.linear is not None:
+            intercept, x_bar, sxx, n = self.linear
+            location = intercept + self.slope * target
+            with np.errstate(invalid="ignore", divide="ignore"):
+                variance = self.sigma2 * (1 + 1 / n + np.where(sxx > 0, (target - x_bar) ** 2 / np.where(sxx > 0, sxx, 1), 0))
+            location = np.where(n >= 2, location, np.where(n == 1, self.last_value, np.nan))
+            return Predictive(scale="identity", location=location, sd=np.sqrt(np.maximum(variance, 1e-12)), df=self.df,
+                              last_value=self.last_value, last_col=self.last_col, n_obs=n.astype(int),
+                              pooling_weight=self.weight)
+        h = target - self.last_col
+        extra = 0.0
+        if self.model == "pooled":
+            # The reporting level shift when the horizon crosses the merger.
+            crosses = (self.last_col < self.merger_col) & (target >= self.merger_col)
+            extra = np.where(crosses, MERGER_SHIFT_SD ** 2, 0.0)
+        location = self.last_value + self.slope * h
+        variance = h * self.sigma2 + h ** 2 * np.where(np.isfinite(self.slope_var), self.slope_var, 0.0) + extra
+        sd = np.sqrt(np.maximum(variance, 1e-12))
+        location = np.where(self.last_col >= 0, location, np.nan)
+        return Predictive(scale=self.scale, location=location, sd=sd, df=self.df,
+                          last_value=_from_scale(self.last_value, self.scale), last_col=self.last_col, n_obs=self.n_obs,
+                          pooling_weight=self.weight)
+
+
+def fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
+    """Fit ``model`` to every series of ``panel`` with data up to column ``origin`` (see :func:`predict`)."""
     if model not in MODELS:
         raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     window = window or (POOLED_WINDOW if model == "pooled" else WINDOW)
     values = panel.values[:, :origin + 1]
-    target = np.broadcast_to(np.asarray(target_col), (values.shape[0],)).astype(float)
     groups = panel.keys["indicator"].to_numpy()
     if model == "linear":
-        return _predict_linear(values, origin, target, window, groups)
+        return _fit_linear(values, origin, window, groups, panel.merger_col)
     scale = {"naive": "identity", "compound": "log", "pooled": "logit"}[model]
     z = _to_scale(values, scale)
     st = diff_stats(z, origin, window, panel.merger_col, drift=model != "naive")
     sigma2, df = _pool_noise(st.sigma2, st.pairs - (0 if model == "naive" else 1), groups)
-    h = target - st.last_col
     slope_var = np.where(st.sum_k > 0, sigma2 / np.where(st.sum_k > 0, st.sum_k, 1), np.inf)
     weight = np.ones_like(st.slope)
     slope = np.nan_to_num(st.slope)
-    extra = np.zeros_like(slope)
     if model == "pooled":
         slope, slope_var, weight = _partial_pool(st.slope, slope_var, panel.keys)
-        # Drifts change (campaigns start, provinces plateau): add the observed instability of
-        # the drift, and the reporting level shift when the horizon crosses the merger.
+        # Drifts change (campaigns start, provinces plateau): add the observed instability of the drift.
         slope_var = slope_var + _drift_instability(z, origin, panel.merger_col, groups)
-        crosses = (st.last_col < panel.merger_col) & (target >= panel.merger_col)
-        extra = np.where(crosses, MERGER_SHIFT_SD ** 2, 0.0)
     if model == "naive":
         slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
-    location = st.last_value + slope * h
-    variance = h * sigma2 + h ** 2 * np.where(np.isfinite(slope_var), slope_var, 0.0) + extra
-    sd = np.sqrt(np.maximum(variance, 1e-12))
-    location = np.where(st.last_col >= 0, location, np.nan)
-    return Predictive(scale=scale, location=location, sd=sd, df=df, last_value=_from_scale(st.last_value, scale),
-                      last_col=st.last_col, n_obs=st.n_obs, pooling_weight=weight)
+    return Fit(model=model, scale=scale, last_value=st.last_value, last_col=st.last_col, n_obs=st.n_obs, slope=slope,
+               slope_var=slope_var, sigma2=sigma2, df=df, weight=weight, merger_col=panel.merger_col)
 
 
 def _drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.ndarray) -> np.ndarray:
@@ -371,7 +409,7 @@ def _partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) 
     return post_mean, post_var, weight
 
 
-def _predict_linear(values: np.ndarray, origin: int, target: np.ndarray, window: int, groups: np.ndarray) -> Predictive:
+def _fit_linear(values: np.ndarray, origin: int, window: int, groups: np.ndarray, merger_col: int) -> Fit:
     lo = max(0, origin - window + 1)
     y = values[:, lo:origin + 1]
     x = np.arange(lo, origin + 1, dtype=float)[None, :] * np.ones_like(y)
@@ -389,14 +427,11 @@ def _predict_linear(values: np.ndarray, origin: int, target: np.ndarray, window:
         dof = n - 2
         s2 = np.where(dof > 0, (resid ** 2).sum(1) / np.where(dof > 0, dof, 1), np.nan)
     s2, df = _pool_noise(s2, dof, groups)
-    location = intercept + slope * target
-    with np.errstate(invalid="ignore", divide="ignore"):
-        variance = s2 * (1 + 1 / n + np.where(sxx > 0, (target - x_bar) ** 2 / np.where(sxx > 0, sxx, 1), 0))
     last_col = np.where(mask.any(1), lo + (mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)), -1)
     last_value = np.where(last_col >= 0, np.take_along_axis(values, np.maximum(last_col, 0)[:, None], 1)[:, 0], np.nan)
-    location = np.where(n >= 2, location, np.where(n == 1, last_value, np.nan))
-    return Predictive(scale="identity", location=location, sd=np.sqrt(np.maximum(variance, 1e-12)), df=df,
-                      last_value=last_value, last_col=last_col, n_obs=n.astype(int), pooling_weight=np.ones_like(n))
+    return Fit(model="linear", scale="identity", last_value=last_value, last_col=last_col, n_obs=n.astype(int),
+               slope=slope, slope_var=np.zeros_like(slope), sigma2=s2, df=df, weight=np.ones_like(n),
+               merger_col=merger_col, linear=(intercept, x_bar, sxx, n))
 
 
 # --------------------------------------------------------------------------- pace and status
@@ -569,18 +604,19 @@ def forecast(
     rows = []
     all_codes = [NATIONAL_CODE] + provinces.current_provinces()["code"].tolist()
     region_of = provinces.current_provinces().set_index("code")["region"].to_dict()
+    fitted = fit(panel, model, origin, window)
     for target in national_targets.itertuples(index=False):
         series = np.flatnonzero((panel.keys["indicator"] == target.indicator).to_numpy())
         upper = indicators[target.indicator].upper
         deadline_col = panel.col(target.deadline_period)
-        pred = predict(panel, model, origin, deadline_col, window=window) if len(series) else None
+        pred = fitted.at(deadline_col) if len(series) else None
         keys = panel.keys.iloc[series]
         present = set(keys["province_code"])
         thresholds = _province_thresholds(target, keys["province_code"].tolist(), targets is None)
         for j, (i, key) in enumerate(zip(series, keys.itertuples(index=False))):
             threshold, deadline_period, deadline = thresholds[j]
             rows.append(_row(panel, pred, i, key, target, threshold, deadline_period, deadline, origin, as_of, upper,
-                             pace[i], model, scenario, panel.col(deadline_period), window))
+                             pace[i], model, scenario, panel.col(deadline_period), fitted))
         for code in all_codes:
             if code not in present:
                 rows.append(_no_data_row(code, region_of.get(code, "national"), target, as_of, model, scenario))
@@ -604,7 +640,7 @@ def _province_thresholds(target, codes: list[str], use_overrides: bool) -> list[
 
 
 def _row(panel, pred, i, key, target, threshold, deadline_period, deadline, origin, as_of, upper, pace_i, model,
-         scenario, deadline_col, window):
+         scenario, deadline_col, fitted):
     effective = threshold - float(target.tolerance)   # the value that counts as meeting it
     values = panel.values[i, :origin + 1]
     observed = np.flatnonzero(~np.isnan(values))
@@ -630,7 +666,7 @@ def _row(panel, pred, i, key, target, threshold, deadline_period, deadline, orig
                 "horizon_months": 0, "status": ("achieved" if met else "off_track") if math.isfinite(realised) else "no_data",
                 "required_pace": math.nan, "growth_ratio": math.nan, "pooling_weight": math.nan}
     if deadline_col != panel.col(target.deadline_period):
-        pred = predict(panel, model, origin, deadline_col, window=window)
+        pred = fitted.at(deadline_col)
     shift = scenario.shift(target.indicator, key.province_code, panel.col(scenario.start), last_col, deadline_col) \
         if scenario else 0.0
     one = _slice(pred, i)
@@ -709,14 +745,15 @@ def fan(table: pd.DataFrame, province_code: str, indicator: str, until: str, as_
         return pd.DataFrame(columns=["period", "median", "lo80", "hi80", "lo95", "hi95"])
     i = match[0]
     rows = []
+    fitted = fit(panel, model, origin)
     for step in range(1, months_between(panel.periods[-1], until) + 1):
         col = origin + step
-        pred = _slice(predict(panel, model, origin, col), i)
+        pred = _slice(fitted.at(col), i)
         shift = scenario.shift(indicator, province_code, panel.col(scenario.start), int(pred.last_col[0]), col) \
             if scenario else 0.0
         rows.append({"period": add_months(panel.periods[-1], step), **_quantiles(pred, shift, median_name="median")})
     return pd.DataFrame(rows)
 
 
-__all__ = ["forecast", "predict", "build_panel", "decide_status", "parse_scenario", "Scenario", "MODELS",
+__all__ = ["forecast", "predict", "fit", "Fit", "build_panel", "decide_status", "parse_scenario", "Scenario", "MODELS",
            "DEFAULT_MODEL", "FORECAST_COLUMNS", "fan", "path_to", "load_table", "ratio_of_sums"]

@@ -4,25 +4,36 @@ The dashboard scores every province, department and commune out of 100 points in
 These are **points, not target rates**: reports show them as what they are, beside the
 forecasts, never in place of a target indicator.
 
+Two generations are read, and never joined into one series without saying so:
+
+* ``766-2025``: the older reporting service's Excel export (sheets "Điểm năm", "Điểm tháng");
+* ``766-2026``: the 2026 reporting API (``service-results``), as a saved JSON table (the bundled
+  ``index766_2026-10-10_ytd.json``), a raw API answer, or the ``index766.csv`` that ``dx fetch`` writes.
+
+The two are on different scales (national average about 86 in Oct 2025, about 62.6 in Oct 2026).
+
 Output (tidy, one row per province, scope and component)::
 
     province_code, province_name, period, scope (year_to_date | month), component,
-    points, max_points, unit_name, dashboard_code, source
+    points, max_points, unit_name, dashboard_code, scale (766-2025 | 766-2026), source
 """
 
 from __future__ import annotations
 
+import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from . import provinces
-from .errors import InputProblems, Problem
+from .errors import DxError, InputProblems, Problem
 from .periods import is_period, period_from_filename
 from .provinces import normalise_name
 
-#: Score groups of the 766 index and their maximum points (see ../shared/domain/FACTS.md).
+#: Score groups of the 766 index and their maximum points (Decision 766/QĐ-TTg; CLGQ and TTTT
+#: checked against the group maxima the 2026 reporting API returns).
 COMPONENTS: dict[str, tuple[str, float]] = {
     "CKMB": ("transparency (công khai, minh bạch)", 18),
     "TDGQ": ("progress of settlement (tiến độ giải quyết)", 20),
@@ -34,6 +45,9 @@ COMPONENTS: dict[str, tuple[str, float]] = {
 TOTAL = ("TONG_SCORE", 100.0)
 REQUIRED_COLUMNS = ("TEN", "MA_COQUAN", *COMPONENTS, TOTAL[0])
 SOURCE = "National 766 dashboard export (Decision 766/QĐ-TTg scores); real published scores"
+SOURCE_2026 = "National Public Service Portal, 2026 reporting API (service-results; Decision 766/QĐ-TTg scores)"
+SCALES = ("766-2025", "766-2026")
+SCOPES = ("year_to_date", "month")
 
 # Words in sheet names that give the scope (matched on the normalised name, so "Điểm năm",
 # "diem_nam", "Year to date" and "Điểm tháng 10" all work).
@@ -60,18 +74,29 @@ INDEX766_SCHEMA = pa.DataFrameSchema(
         "max_points": pa.Column(float, pa.Check.gt(0)),
         "unit_name": pa.Column(str),
         "dashboard_code": pa.Column(str),
+        "scale": pa.Column(str, pa.Check.isin(list(SCALES))),
         "source": pa.Column(str),
     },
     checks=pa.Check(lambda df: (df["points"] <= df["max_points"] + 1e-9).all(), error="points above max_points"),
-    unique=["province_code", "scope", "component"],
+    unique=["province_code", "period", "scope", "component", "scale"],
     strict=True,
 )
 
 
 def looks_like_766(path: str | Path) -> bool:
-    """True when a workbook has a sheet with the 766 columns (TEN, MA_COQUAN, TONG_SCORE...)."""
+    """True for a 766 table: a workbook with the 766 columns (TEN, MA_COQUAN, TONG_SCORE...), a
+    2026 JSON table or API answer, or a CSV in the 766 contract."""
     path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return True
+    if suffix == ".csv":
+        try:
+            header = path.open(encoding="utf-8-sig").readline()
+        except (OSError, UnicodeDecodeError):
+            return False
+        return {"component", "points", "max_points"} <= {c.strip() for c in header.split(",")}
+    if suffix not in (".xlsx", ".xlsm"):
         return False
     try:
         sheets = pd.read_excel(path, sheet_name=None, nrows=0, engine="openpyxl")
@@ -92,17 +117,22 @@ def _province_label(unit_name: str) -> str | None:
     return text
 
 
-def load_index766(path: str | Path, period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read a 766 dashboard export.
+def load_index766(path: str | Path, period: str | None = None,
+                  scope: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a 766 table of either generation (see the module docstring).
 
     Parameters
     ----------
     path : str or Path
-        The workbook. Sheets are recognised by their columns, not by name or order; the scope
-        comes from the sheet name ("Điểm năm" = year to date, "Điểm tháng" = month).
+        An Excel export of the 2025 service (sheets recognised by their columns, not by name or
+        order; the scope comes from the sheet name, "Điểm năm" = year to date, "Điểm tháng" =
+        month), a 2026 JSON table or ``service-results`` answer, or a CSV in the 766 contract.
     period : str, optional
         ``YYYY-MM`` the export describes; by default read from the file name (``T10_2025`` or
-        ``2025-10``).
+        ``2025-10``) or, for the 2026 JSON table, from its ``date``.
+    scope : {"year_to_date", "month"}, optional
+        For exports whose sheet names do not say which (every province sheet gets this scope),
+        and for raw API answers.
 
     Returns
     -------
@@ -118,6 +148,12 @@ def load_index766(path: str | Path, period: str | None = None) -> tuple[pd.DataF
     """
     path = Path(path)
     file = str(path)
+    if scope is not None and scope not in SCOPES:
+        raise InputProblems([Problem(file, None, None, f"scope {scope!r}: expected one of {', '.join(SCOPES)}")])
+    if path.suffix.lower() == ".json":
+        return _load_2026_json(path, period, scope), pd.DataFrame()
+    if path.suffix.lower() == ".csv":
+        return _load_contract_csv(path), pd.DataFrame()
     if period is None:
         period = period_from_filename(path.name)
         if period is None:
@@ -135,19 +171,19 @@ def load_index766(path: str | Path, period: str | None = None) -> tuple[pd.DataF
         frame.columns = [str(c).strip() for c in frame.columns]
         if not set(REQUIRED_COLUMNS) <= set(frame.columns):
             continue
-        scope = scope_of_sheet(sheet)
         label = f"{file}[{sheet}]"
+        sheet_scope = scope_of_sheet(sheet) or scope
         has_provinces = any(_province_label(str(n)) for n in frame["TEN"])
-        if scope is None and has_provinces:
+        if sheet_scope is None and has_provinces:
             problems.append(Problem(label, 1, None, "cannot tell whether this sheet holds year-to-date or monthly "
                                     "scores; expected a sheet name with 'năm'/'year' or 'tháng'/'month' "
-                                    "(as in 'Điểm năm', 'Điểm tháng')"))
+                                    "(as in 'Điểm năm', 'Điểm tháng'), or --scope year_to_date|month"))
             continue
         for position, record in enumerate(frame.to_dict("records"), start=2):
             name = str(record["TEN"]).strip()
             is_province_level = str(record.get("LOAI_COQUAN", "1")).strip() in ("1", "1.0")
             province_label = _province_label(name) if is_province_level else None
-            if province_label is None or scope is None:
+            if province_label is None or sheet_scope is None:
                 others.append({"sheet": sheet, "unit_name": name, "dashboard_code": str(record["MA_COQUAN"]),
                                **{c: record[c] for c in (*COMPONENTS, TOTAL[0])}})
                 continue
@@ -159,29 +195,159 @@ def load_index766(path: str | Path, period: str | None = None) -> tuple[pd.DataF
             for component, (_, max_points) in COMPONENTS.items():
                 points = _points(record[component], label, position, component, max_points, problems)
                 total += points
-                rows.append((code, period, scope, component, points, max_points, name, str(record["MA_COQUAN"])))
+                rows.append((code, period, sheet_scope, component, points, max_points, name, str(record["MA_COQUAN"])))
             stated = _points(record[TOTAL[0]], label, position, TOTAL[0], TOTAL[1], problems)
             if abs(stated - total) > 0.05:
                 problems.append(Problem(label, position, TOTAL[0],
                                         f"{stated:g} does not equal the sum of the six components ({total:.2f})"))
-            rows.append((code, period, scope, TOTAL[0], stated, TOTAL[1], name, str(record["MA_COQUAN"])))
-            seen_scopes.add(scope)
+            rows.append((code, period, sheet_scope, TOTAL[0], stated, TOTAL[1], name, str(record["MA_COQUAN"])))
+            seen_scopes.add(sheet_scope)
     if not rows and not problems:
         problems.append(Problem(file, None, None, "no sheet with the 766 columns "
                                 f"({', '.join(REQUIRED_COLUMNS)}) and a province score sheet ('Điểm năm' or 'Điểm tháng')"))
     if problems:
         raise InputProblems(problems)
-    table = pd.DataFrame(rows, columns=["province_code", "period", "scope", "component", "points", "max_points",
-                                        "unit_name", "dashboard_code"])
+    return _finish(rows, file, "766-2025", f"{SOURCE}: {path.name}"), pd.DataFrame(others)
+
+
+_ROW_COLUMNS = ["province_code", "period", "scope", "component", "points", "max_points", "unit_name", "dashboard_code"]
+
+
+def _finish(rows: list[tuple], file: str, scale: str, source: str) -> pd.DataFrame:
+    """Tidy rows -> the validated 766 table (names from the province list, scale and source added)."""
+    table = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     table.insert(1, "province_name", table["province_code"].map(provinces.province_name))
-    table["source"] = f"{SOURCE}: {path.name}"
-    table = table.astype({"points": float, "max_points": float})
+    table["scale"] = scale
+    table["source"] = source
+    return _validate(table.astype({"points": float, "max_points": float}), file)
+
+
+def _validate(table: pd.DataFrame, file: str) -> pd.DataFrame:
     try:
         table = INDEX766_SCHEMA.validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise InputProblems([Problem(file, None, str(c.column), f"failed {c.check}: {c.failure_case!r}")
+        raise InputProblems([Problem(file, None, str(c.column), f"{c.failure_case!r} fails the check {c.check}")
                              for c in exc.failure_cases.itertuples()]) from exc
-    return table.sort_values(["scope", "province_code", "component"], ignore_index=True), pd.DataFrame(others)
+    return table.sort_values(["scale", "period", "scope", "province_code", "component"], ignore_index=True)
+
+
+def rows_from_evaluation(units: list[dict], period: str, scope: str, file: str,
+                         problems: list[Problem]) -> list[tuple]:
+    """766 rows from the 2026 API's province list (``service-results`` ``data.evaluation``).
+
+    Each unit carries ``departmentName``, ``departmentCode``, ``totalScore`` and the six group
+    scores (``groupScores``, or ``scores`` in tables saved by other tools). A ``null`` score is a
+    problem naming the province and group, never a zero.
+    """
+    rows = []
+    for position, unit in enumerate(units, start=1):
+        name = str(unit.get("departmentName", "")).strip()
+        code = provinces.try_resolve(name, "current")
+        where = f"province #{position} ({name or 'no name'})"
+        if code is None:
+            problems.append(Problem(file, None, "departmentName", f"{where}: not one of the 34 provinces"))
+            continue
+        groups = unit.get("groupScores", unit.get("scores")) or {}
+        dashboard = str(unit.get("departmentCode") or "")
+        total = 0.0
+        for component, (_, max_points) in COMPONENTS.items():
+            value = groups.get(component)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                problems.append(Problem(file, None, component, f"{where}: {value!r} is not a number of points"))
+                continue
+            if not 0 <= value <= max_points + 1e-9:
+                problems.append(Problem(file, None, component, f"{where}: {value:g} is outside 0..{max_points:g}"))
+            total += float(value)
+            rows.append((code, period, scope, component, float(value), max_points, name, dashboard))
+        stated = unit.get("totalScore")
+        if not isinstance(stated, (int, float)) or isinstance(stated, bool):
+            problems.append(Problem(file, None, "totalScore", f"{where}: {stated!r} is not a number of points"))
+            continue
+        if abs(float(stated) - total) > 0.05 * len(COMPONENTS):
+            problems.append(Problem(file, None, "totalScore", f"{where}: {stated:g} does not equal the sum of the "
+                                    f"six groups ({total:.2f})"))
+        rows.append((code, period, scope, TOTAL[0], float(stated), TOTAL[1], name, dashboard))
+    return rows
+
+
+def _load_2026_json(path: Path, period: str | None, scope: str | None) -> pd.DataFrame:
+    """A 2026 table: ``{"year", "date", "provinces": [...]}`` (saved year-to-date table) or a raw
+    ``service-results`` answer ``{"code": "OK", "data": {"evaluation": [...]}}``."""
+    file = str(path)
+    try:
+        payload = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise InputProblems([Problem(file, None, None, f"cannot read as JSON: {exc}")]) from exc
+    if isinstance(payload, dict) and isinstance(payload.get("provinces"), list):
+        units = payload["provinces"]
+        date = str(payload.get("date", ""))
+        period = period or (date[:7] if is_period(date[:7]) else None)
+        scope = scope or "year_to_date"
+        source = f"{SOURCE_2026}, {scope.replace('_', ' ')} as of {date or period}: {path.name}"
+    elif isinstance(payload, dict) and isinstance(payload.get("data"), dict) \
+            and isinstance(payload["data"].get("evaluation"), list):
+        if payload.get("code") != "OK":
+            raise InputProblems([Problem(file, None, "code", f"the API answered {payload.get('code')!r}, not 'OK'")])
+        units = payload["data"]["evaluation"]
+        if period is None or scope is None:
+            raise InputProblems([Problem(file, None, None, "a raw service-results answer does not say its month "
+                                         "or scope; expected --period YYYY-MM and --scope year_to_date|month")])
+        source = f"{SOURCE_2026}: {path.name}"
+    else:
+        raise InputProblems([Problem(file, None, None, "not a 766 table: expected a 'provinces' list (saved 2026 "
+                                     "table) or a service-results answer with data.evaluation")])
+    if period is None or not is_period(period):
+        raise InputProblems([Problem(file, None, "date", f"cannot tell the month ({period!r}); expected --period YYYY-MM")])
+    problems: list[Problem] = []
+    rows = rows_from_evaluation(units, period, scope, file, problems)
+    codes = {r[0] for r in rows}
+    if not problems and len(codes) != 34:
+        problems.append(Problem(file, None, None, f"{len(codes)} provinces, expected the 34 current ones"))
+    if problems:
+        raise InputProblems(problems)
+    return _finish(rows, file, "766-2026", source)
+
+
+def _load_contract_csv(path: Path) -> pd.DataFrame:
+    """A CSV already in the 766 contract (``dx fetch`` writes ``index766.csv``)."""
+    file = str(path)
+    try:
+        table = pd.read_csv(path, dtype={"province_code": str, "period": str, "dashboard_code": str}, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputProblems([Problem(file, None, None, f"cannot read as CSV: {exc}")]) from exc
+    missing = [c for c in INDEX766_SCHEMA.columns if c not in table.columns]
+    if missing:
+        raise InputProblems([Problem(file, 1, None, f"missing column(s) {', '.join(missing)} of the 766 contract")])
+    table = table[list(INDEX766_SCHEMA.columns)].copy()
+    table["province_code"] = table["province_code"].str.zfill(2)
+    table[["unit_name", "dashboard_code", "source"]] = table[["unit_name", "dashboard_code", "source"]].fillna("")
+    return _validate(table.astype({"points": float, "max_points": float}), file)
+
+
+def combine_scores(*tables: pd.DataFrame, allow_mixed_scales: bool = False) -> pd.DataFrame:
+    """Stack 766 tables. Tables of the 2025 service and the 2026 API are on different scales:
+    stacking them is refused unless ``allow_mixed_scales``, and then a warning says so (the
+    ``scale`` column keeps them apart)."""
+    table = pd.concat(tables, ignore_index=True)
+    scales = sorted(table["scale"].unique())
+    if len(scales) > 1:
+        message = (f"766 scores of different scales ({' and '.join(scales)}): the 2025 service and the 2026 API "
+                   "score differently (national average about 86 in Oct 2025, 62.6 in Oct 2026); never read "
+                   "them as one series")
+        if not allow_mixed_scales:
+            raise DxError(message + "; pass allow_mixed_scales=True to keep them side by side")
+        warnings.warn(message, stacklevel=2)
+    return table
+
+
+def ranks(table: pd.DataFrame, scope: str, period: str | None = None) -> pd.DataFrame:
+    """Rank of every province (1 = highest total) per scale, period and component, ties shared."""
+    sub = table[table["scope"] == scope]
+    if period is not None:
+        sub = sub[sub["period"] == period]
+    sub = sub.copy()
+    sub["rank"] = sub.groupby(["scale", "period", "component"])["points"].rank(ascending=False, method="min").astype(int)
+    return sub
 
 
 def _points(cell, file: str, row: int, column: str, max_points: float, problems: list[Problem]) -> float:
@@ -196,7 +362,9 @@ def _points(cell, file: str, row: int, column: str, max_points: float, problems:
 
 
 def wide_scores(table: pd.DataFrame, scope: str = "month") -> pd.DataFrame:
-    """One row per province with a column per component (for display)."""
+    """One row per province with a column per component (for display); one scale only."""
     sub = table[table["scope"] == scope]
+    if sub["scale"].nunique() > 1:
+        raise DxError("wide_scores: the table mixes 766 scales; show each generation on its own")
     wide = sub.pivot_table(index=["province_code", "province_name"], columns="component", values="points")
     return wide[[*COMPONENTS, TOTAL[0]]].reset_index().sort_values(TOTAL[0], ascending=False, ignore_index=True)

@@ -44,7 +44,8 @@ def source_line(fig: plt.Figure, text: str) -> None:
 
 def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_value: float | None = None,
               deadline: str | None = None, ax: plt.Axes | None = None, title: str | None = None,
-              comparisons: dict[str, pd.DataFrame] | None = None) -> plt.Axes:
+              comparisons: dict[str, pd.DataFrame] | None = None,
+              more_targets: list[tuple[float, str]] | None = None) -> plt.Axes:
     """History, forecast median with 80% and 95% bands, target line, deadline and merger date.
 
     Parameters
@@ -74,14 +75,24 @@ def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_v
         ax.axhline(target_value, color="#d73027", lw=1, label=f"target {target_value:g}%")
     if deadline:
         ax.axvline(pd.Timestamp(deadline), color="#d73027", lw=0.8, ls="-.")
+    for value, when in more_targets or []:  # later targets of the same indicator: a marker each
+        ax.plot([pd.Timestamp(when)], [value], marker="D", ms=5, color="#d73027", ls="none")
+        ax.annotate(f"{value:g}% by {str(when)[:4]}", (pd.Timestamp(when), value), xytext=(-4, 4),
+                    textcoords="offset points", ha="right", fontsize=7, color="#d73027")
     ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
     ax.annotate("merger 1 Jul 2025", (_month(MERGER_PERIOD), ax.get_ylim()[0]), xytext=(2, 2),
                 textcoords="offset points", fontsize=7, color="#555555", rotation=90, va="bottom")
-    ax.set_ylim(max(ind.lower, ax.get_ylim()[0]), min(ind.upper, ax.get_ylim()[1]) + (2 if target_value == ind.upper else 0))
+    at_limit = target_value == ind.upper or any(v == ind.upper for v, _ in more_targets or [])
+    ax.set_ylim(max(ind.lower, ax.get_ylim()[0]), min(ind.upper, ax.get_ylim()[1]) + (4 if at_limit else 0))
     ax.set_title(title or ind.title_en, loc="left")
     ax.set_ylabel(ind.unit)
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    start, end = (mdates.num2date(x) for x in ax.get_xlim())
+    if (end.year - start.year) > 3:  # long horizons: a tick a year, or the labels collide
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    else:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     return ax
 
 
@@ -173,38 +184,46 @@ def merger_chart(parts: pd.DataFrame, whole: pd.DataFrame, indicator: str, ax: p
 
 def province_small_multiples(table: pd.DataFrame, result: pd.DataFrame, code: str, as_of: str | None = None,
                              model: str = "pooled", scenario: str | None = None, source: str = "") -> plt.Figure:
-    """One fan chart per target of a province, with the national and regional trajectories."""
+    """One fan chart per indicator with a target still ahead: history, the forecast to its last
+    deadline, every target of that indicator (line: the first; diamonds: later ones), and the
+    national and regional trajectories. Past targets are history and are not drawn."""
     from . import provinces
     from .forecast import fan, path_to
     from .report import group_series, region_codes
 
-    rows = result[result["province_code"] == code].sort_values(["deadline", "target_id"]).reset_index(drop=True)
-    n = len(rows)
+    rows = result[(result["province_code"] == code) & ~result["deadline_passed"].astype(str).isin(["True", "true"])]
+    rows = rows.sort_values(["deadline", "target_id"])
+    indicators = list(dict.fromkeys(rows["indicator"]))
+    n = max(len(indicators), 1)
     ncols = 2
     nrows = int(np.ceil(n / ncols))
     fig, axs = plt.subplots(nrows, ncols, figsize=(11, 3.1 * nrows), squeeze=False)
     region, members = region_codes(code) if code != "00" else ("", [])
-    for ax, row in zip(axs.flat, rows.itertuples(index=False)):
-        history = path_to(table, code, row.indicator)
+    for ax, indicator in zip(axs.flat, indicators):
+        targets = rows[rows["indicator"] == indicator]
+        first = targets.iloc[0]
+        history = path_to(table, code, indicator)
         if as_of:
             history = history[history["period"] <= as_of]
-        deadline_period = str(row.deadline)[:7]
         future = pd.DataFrame()
-        if not row.deadline_passed and row.status != "no_data":
-            future = fan(table, code, row.indicator, until=deadline_period, as_of=as_of, model=model, scenario=scenario)
-        comparisons = {"national": group_series(table, row.indicator)}
+        if (targets["status"] != "no_data").any():
+            future = fan(table, code, indicator, until=str(targets["deadline"].max())[:7], as_of=as_of, model=model,
+                         scenario=scenario)
+        comparisons = {"national": group_series(table, indicator)}
         if members:
-            comparisons[f"region ({region})"] = group_series(table, row.indicator, members)
-        status = ("met" if row.status == "achieved" else "missed") if row.deadline_passed else STATUS_LABELS[row.status]
-        title = textwrap.shorten(load_indicators()[row.indicator].title_en, 60, placeholder="…")
-        fan_chart(history, future, row.indicator, target_value=row.target_value, deadline=str(row.deadline), ax=ax,
-                  comparisons=comparisons, title=f"{title}\ntarget {row.target_value:g}% by {row.deadline}: {status}")
-    for ax in axs.flat[n:]:
+            comparisons[f"region ({region})"] = group_series(table, indicator, members)
+        verdicts = "; ".join(f"{r.target_value:g}% by {str(r.deadline)[:4]}: {STATUS_LABELS[r.status]}"
+                             for r in targets.itertuples(index=False))
+        title = textwrap.shorten(load_indicators()[indicator].title_en, 60, placeholder="…")
+        fan_chart(history, future, indicator, target_value=first.target_value, deadline=str(first.deadline), ax=ax,
+                  comparisons=comparisons, title=f"{title}\n{textwrap.shorten(verdicts, 62, placeholder='…')}",
+                  more_targets=[(r.target_value, str(r.deadline)) for r in targets.iloc[1:].itertuples(index=False)])
+    for ax in axs.flat[len(indicators):]:
         ax.set_visible(False)
     handles, labels = axs.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1.0))
     name = "the nation" if code == "00" else provinces.province_name(code)
-    fig.suptitle(f"Targets of {name}: history, forecast to the deadline, target (red)", y=1.03)
+    fig.suptitle(f"Targets still ahead for {name}: history, forecast to the deadline, targets (red)", y=1.03)
     fig.tight_layout()
     source_line(fig, source)
     return fig

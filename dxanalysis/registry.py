@@ -16,6 +16,10 @@ from .errors import DxError
 #: Every national target is a floor ("at least"); the forecast engine scores P(value >= threshold).
 #: A ceiling target would need its own pace and status rules, so it is refused rather than misread.
 COMPARATORS = (">=",)
+#: How sure we are that the cited document sets exactly this target. Anything below "high"
+#: must carry ``status: to confirm`` so that reports can say so.
+CONFIDENCE_LEVELS = ("high", "medium", "medium-low", "low")
+TO_CONFIRM = "to confirm"
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ def load_targets(
     pandas.DataFrame
         One row per target: ``target_id, indicator, threshold, comparator, tolerance, deadline``
         (date), ``deadline_period`` (YYYY-MM), ``level, source, quote, scope`` (national or the
-        province whose override applies).
+        province whose override applies), ``url`` (the article quoting the document),
+        ``confidence`` and ``to_confirm`` (True for targets below high confidence).
     """
     indicators = load_indicators()
     rows = []
@@ -122,11 +127,19 @@ def load_targets(
         if not ind.lower <= float(spec["threshold"]) <= ind.upper:
             raise DxError(f"{where}: threshold {spec['threshold']} outside [{ind.lower}, {ind.upper}]")
         deadline = _as_date(spec["deadline"], where)
+        confidence = str(spec.get("confidence", "high"))
+        if confidence not in CONFIDENCE_LEVELS:
+            raise DxError(f"{where}: confidence {confidence!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+        status = str(spec.get("status", "") or "")
+        if confidence != "high" and status != TO_CONFIRM:
+            raise DxError(f"{where}: a {confidence}-confidence target must say status: {TO_CONFIRM!r}")
         rows.append({
             "target_id": spec["id"], "indicator": spec["indicator"], "threshold": float(spec["threshold"]),
             "comparator": spec["comparator"], "tolerance": float(spec.get("tolerance", 0.0)),
             "deadline": deadline, "deadline_period": _period_of(deadline), "level": spec.get("level", "province"),
-            "source": spec["source"], "quote": str(spec.get("quote", "")).strip(), "scope": "national",
+            "source": " ".join(str(spec["source"]).split()), "quote": " ".join(str(spec.get("quote", "")).split()),
+            "scope": "national", "url": str(spec.get("url", "") or ""), "confidence": confidence,
+            "to_confirm": status == TO_CONFIRM,
         })
     targets = pd.DataFrame(rows)
     if targets.empty or not targets["target_id"].is_unique:

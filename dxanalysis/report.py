@@ -61,7 +61,7 @@ def check_parameters(province: object, as_of: object = None, data: object = None
     code = normalise_province(province)
     as_of_text = None if as_of in (None, "") else str(as_of)
     if as_of_text is not None and not is_period(as_of_text):
-        raise DxError(f"as_of {as_of!r} is not a month; expected YYYY-MM such as '2025-10'")
+        raise DxError(f"as_of {as_of!r} is not a month; expected YYYY-MM such as '2026-10'")
     data_text = None if data in (None, "") else str(data)
     if data_text is not None and not Path(data_text).exists():
         raise DxError(f"data {data_text!r} does not exist; expected an observation file or folder, or '' for the bundled panel")
@@ -94,9 +94,23 @@ def provenance_banner(table: pd.DataFrame) -> str:
     return "> Data: " + "; ".join(sources[:5])
 
 
+def _rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
+    """One province's rows: targets still ahead of the as-of month, or those already past."""
+    rows = result[result["province_code"] == code]
+    passed = rows["deadline_passed"].astype(str).isin(["True", "true", "1"])
+    return rows[passed != ahead].sort_values(["deadline", "target_id"])
+
+
+def _confidence(target_ids) -> list[str]:
+    targets = load_targets().set_index("target_id")
+    return [("to confirm (" + targets.at[t, "confidence"] + ")") if t in targets.index and targets.at[t, "to_confirm"]
+            else "confirmed" for t in target_ids]
+
+
 def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Every target for one province: forecast, 80% interval, P(hit), paces and status, for display."""
-    rows = result[result["province_code"] == code].sort_values(["deadline", "target_id"])
+    """The headline: every target whose deadline is still ahead, with forecast, 80% interval,
+    P(hit), paces, status and how sure we are of the target itself."""
+    rows = _rows(result, code, ahead=True)
     indicators = load_indicators()
     out = pd.DataFrame({
         "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
@@ -109,7 +123,23 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
         "P(hit)": [f"{p:.2f}" if math.isfinite(p) else "—" for p in rows["p_hit"]],
         "required pace (pts/month)": [_fmt_pace(v) for v in rows["required_pace"]],
         "recent pace (pts/month)": [_fmt_pace(v) for v in rows["recent_pace"]],
-        "status": [STATUS_WORDS[s] + (" (deadline passed)" if d else "") for s, d in zip(rows["status"], rows["deadline_passed"])],
+        "status": [STATUS_WORDS[s] for s in rows["status"]],
+        "target's source": _confidence(rows["target_id"]),
+    })
+    return out.set_index("target")
+
+
+def history_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Targets whose deadline has passed: the value at the deadline and whether it was met."""
+    rows = _rows(result, code, ahead=False)
+    indicators = load_indicators()
+    out = pd.DataFrame({
+        "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
+        "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
+        "deadline": rows["deadline"],
+        "value at the deadline (month)": [f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
+                                          for v, p in zip(rows["last_value"], rows["last_period"])],
+        "verdict": ["met" if s == "achieved" else "no data" if s == "no_data" else "missed" for s in rows["status"]],
     })
     return out.set_index("target")
 
@@ -126,11 +156,11 @@ def _month_name(period: str) -> str:
     return pd.Timestamp(f"{period}-01").strftime("%B %Y")
 
 
-def narrative(result: pd.DataFrame, code: str) -> list[str]:
-    """Plain-words sentences, one per target, for the province report."""
+def narrative(result: pd.DataFrame, code: str, ahead: bool = True) -> list[str]:
+    """Plain-words sentences, one per target still ahead (``ahead=False``: one per past target)."""
     indicators = load_indicators()
     lines = []
-    rows = result[result["province_code"] == code].sort_values(["deadline", "target_id"])
+    rows = _rows(result, code, ahead)
     for row in rows.itertuples(index=False):
         title = indicators[row.indicator].title_en.lower()
         name = row.province_name
@@ -251,6 +281,26 @@ def read_results(results_dir: str | Path, only: str | list[str] | None = None) -
     return out
 
 
+def scores_2026(code: str) -> pd.DataFrame:
+    """The province's real 2026 year-to-date 766 scores, with its rank among the 34 per group.
+
+    On the 2026 API's scale: never compare with the 2025 export's points.
+    """
+    from .index766 import COMPONENTS, TOTAL, load_index766, ranks
+
+    table, _ = load_index766(paths.INDEX766_2026_JSON)
+    ranked = ranks(table, "year_to_date")
+    mine = ranked[ranked["province_code"] == code].set_index("component")
+    names = {**{c: label for c, (label, _) in COMPONENTS.items()}, TOTAL[0]: "total"}
+    order = [*COMPONENTS, TOTAL[0]]
+    return pd.DataFrame({
+        "group": [names[c] for c in order],
+        "points": [round(float(mine.at[c, "points"]), 2) for c in order],
+        "of": [int(mine.at[c, "max_points"]) for c in order],
+        "rank among 34": [int(mine.at[c, "rank"]) for c in order],
+    }).set_index("group")
+
+
 def environment_footer() -> str:
     """Versions that produced a report (no timestamps: reports are reproducible)."""
     import importlib.metadata as md
@@ -261,6 +311,6 @@ def environment_footer() -> str:
     return f"Python {platform.python_version()}; {versions}"
 
 
-__all__ = ["check_parameters", "run_forecasts", "headline_table", "narrative", "provenance_banner",
+__all__ = ["check_parameters", "run_forecasts", "headline_table", "history_table", "scores_2026", "narrative", "provenance_banner",
            "constituents_table", "group_series", "region_codes", "write_results", "read_results", "NATIONAL_CODE",
            "paths"]

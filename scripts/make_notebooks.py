@@ -46,15 +46,16 @@ def params_cell(text: str):
 
 
 PROVINCE = notebook([
-    new_markdown_cell("# Province report: Vietnam's 2025 digital-government targets\n\n"
-                      "Where the province stands on every national target, where it is heading by the deadline, "
-                      "how sure we are, and what pace it would take. Run for every province by `make report`; "
+    new_markdown_cell("# Province report: Vietnam's digital-government targets\n\n"
+                      "Where the province stands on the national targets still ahead (end 2026, 2027, 2030), where it is "
+                      "heading by each deadline, how sure we are, and what pace it would take; then the 2025 targets as "
+                      "history (met or missed at their deadline). Run for every province by `make report`; "
                       "open it in JupyterLab (`make lab`) to explore one province."),
     params_cell('province: str = "19"  # GSO code of a current province (34), e.g. "01" Hà Nội, "19" Thái Nguyên\n'
-                'as_of: str = "2025-10"  # last month of data the forecast may use (YYYY-MM)\n'
+                'as_of: str = "2026-10"  # last month of data the forecast may use (YYYY-MM)\n'
                 'data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel\n'
                 'targets: str = ""  # targets YAML file; empty for params/targets.yaml with params/provinces overrides\n'
-                'scenario: str = ""  # what-if such as pace:+1.5 from 2025-11 (see README); empty for none\n'
+                'scenario: str = ""  # what-if such as pace=+1.5,from=2026-11 (see README); empty for none\n'
                 'model: str = "pooled"  # forecast model: naive, linear, compound or pooled\n'
                 'output_dir: str = ""  # folder for the results of this province as CSV and JSON; empty to skip'),
     new_code_cell(SETUP + "\n\n# Derived values (papermill does not recompute the parameters cell).\n"
@@ -66,14 +67,19 @@ PROVINCE = notebook([
                   "display(Markdown(f\"## {name} ({code}) — data as of {result['as_of'].iloc[0]}, model `{params.model}`\"\n"
                   "                 + (f\", scenario: {params.scenario}\" if params.scenario else \"\")))\n"
                   "display(Markdown(report.provenance_banner(table)))"),
-    new_markdown_cell("## Headline: every target\n\nForecast = median of the predictive distribution at the deadline; "
-                      "P(hit) = probability the target is met then; paces in percentage points per month. "
-                      "Status rule: README, *Status rule*."),
+    new_markdown_cell("## Headline: the targets still ahead\n\nForecast = median of the predictive distribution at the "
+                      "deadline; P(hit) = probability the target is met then; paces in percentage points per month. "
+                      "Status rule: README, *Status rule*. \"To confirm\": the target comes from a press report of the "
+                      "document, whose own text was not at hand (see `params/targets.yaml`)."),
     new_code_cell("report.headline_table(result, code)"),
     new_code_cell("display(Markdown(\"\\n\".join(f\"- {line}\" for line in report.narrative(result, code))))"),
-    new_markdown_cell("## Trajectories\n\nObserved history (blue), forecast median (dashed) with 80% and 95% intervals, "
-                      "the target (red line) and its deadline, the national and regional trajectories (dotted) "
-                      "and the 1 July 2025 merger."),
+    new_markdown_cell("## History: targets whose deadline has passed\n\nThe value at the deadline month, and whether "
+                      "the target was met then. These are not forecasts."),
+    new_code_cell("report.history_table(result, code)"),
+    new_markdown_cell("## Trajectories of the targets still ahead\n\nObserved history (blue), forecast median (dashed) "
+                      "with 80% and 95% intervals, the first target (red line) and its deadline, later targets of the "
+                      "same indicator (red diamonds), the national and regional trajectories (dotted) and the "
+                      "1 July 2025 merger."),
     new_code_cell("# Latest month: the province beside its region and the nation (sums of numerators / denominators), in %.\n"
                   "report.comparison_table(table, code, params.as_of)"),
     new_code_cell("fig = plots.province_small_multiples(table, result, code, as_of=params.as_of, model=params.model,\n"
@@ -86,9 +92,13 @@ PROVINCE = notebook([
                   "display(members)\n"
                   "display(members.attrs['methods'].rename(columns={'min': 'from', 'max': 'to', 'count': 'rows'}))\n"
                   "display(Markdown(f\"Incomplete province-months left out: **{members.attrs['incomplete']}**.\"))"),
-    new_markdown_cell("## Real scores: the 766 index (October 2025)\n\nThe national dashboard scores every province "
-                      "monthly in **points** (100 in six groups). These are real published scores, not the target "
-                      "rates above."),
+    new_markdown_cell("## Real scores: the 766 index in 2026\n\nThe national portal scores every province monthly in "
+                      "**points** (100 in six groups, Decision 766/QĐ-TTg). Below: the 2026 year-to-date scores as "
+                      "published on 10 October 2026, and the province's rank among the 34 (1 = best). Real published "
+                      "scores, not the target rates above."),
+    new_code_cell("report.scores_2026(code)"),
+    new_markdown_cell("For the record, October 2025 on the **older service's scale** (national average about 86, "
+                      "against 62.6 on the 2026 scale): the two generations are not one series and are not compared."),
     new_code_cell("scores, _ = load_index766(paths.INDEX766_XLSX)\n"
                   "mine = scores[scores['province_code'] == code]\n"
                   "mine.pivot_table(index='component', columns='scope', values='points').round(2)"),
@@ -99,11 +109,11 @@ PROVINCE = notebook([
 ])
 
 OVERVIEW = notebook([
-    new_markdown_cell("# National overview: the 34 provinces against the 2025 targets\n\n"
-                      "Rankings, probabilities of meeting each target, a map-like view of status, the provinces at "
-                      "risk and the national trajectory."),
+    new_markdown_cell("# National overview: the 34 provinces against the targets still ahead\n\n"
+                      "Rankings, probabilities of meeting each target whose deadline is ahead, a map-like view of "
+                      "status, the provinces at risk and the national trajectory; then the 2025 targets as history."),
     params_cell('results_dir: str = ""  # folder of province results (forecast_XX.csv) from the batch; empty to compute now\n'
-                'as_of: str = "2025-10"  # last month of data (YYYY-MM), used when computing now\n'
+                'as_of: str = "2026-10"  # last month of data (YYYY-MM), used when computing now\n'
                 'data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel\n'
                 'model: str = "pooled"  # forecast model used when computing now\n'
                 'provinces_run: str = ""  # comma-separated codes of the batch run to read; empty for every result found'),
@@ -115,27 +125,30 @@ OVERVIEW = notebook([
                   "result = (pd.concat([report.read_results(results_dir, provinces_run), national[national.province_code == '00']],\n"
                   "                    ignore_index=True) if results_dir else national)\n"
                   "display(Markdown(report.provenance_banner(table)))"),
-    new_markdown_cell("## Status of every province, per target"),
-    new_code_cell("counts = result[result.province_code != '00'].pivot_table(index='target_id', columns='status',\n"
-                  "                                                          values='province_code', aggfunc='count', fill_value=0)\n"
-                  "counts"),
-    new_markdown_cell("## Probability of meeting each target"),
-    new_code_cell("fig, ax = plt.subplots(figsize=(9, 11))\nplots.p_hit_heatmap(result, ax=ax)\n"
+    new_markdown_cell("## Status of every province, per target still ahead"),
+    new_code_cell("passed = result.deadline_passed.astype(str).isin(['True', 'true'])\n"
+                  "ahead, past = result[~passed], result[passed]\n"
+                  "ahead[ahead.province_code != '00'].pivot_table(index='target_id', columns='status', values='province_code',\n"
+                  "                                               aggfunc='count', fill_value=0)"),
+    new_markdown_cell("## History: the 2025 targets, met or missed at their deadline"),
+    new_code_cell("past[past.province_code != '00'].assign(verdict=lambda d: d.status.map({'achieved': 'met', 'no_data': 'no data'}).fillna('missed'))\\\n"
+                  "    .pivot_table(index='target_id', columns='verdict', values='province_code', aggfunc='count', fill_value=0)"),
+    new_markdown_cell("## Probability of meeting each target still ahead"),
+    new_code_cell("fig, ax = plt.subplots(figsize=(9, 11))\nplots.p_hit_heatmap(ahead, ax=ax)\n"
                   "plots.source_line(fig, result['data_note'].iloc[0])\nplt.show()"),
-    new_markdown_cell("## Rankings for the year-end targets"),
-    new_code_cell("live = [t for t in result.target_id.unique() if not result[result.target_id == t].deadline_passed.all()]\n"
+    new_markdown_cell("## Rankings for the end-2026 targets"),
+    new_code_cell("live = [t for t in ahead.target_id.unique() if t.endswith('_2026')]  # the year-end targets\n"
                   "fig, axs = plt.subplots(1, len(live), figsize=(5 * len(live), 8), squeeze=False)\n"
                   "for ax, target_id in zip(axs.flat, live):\n"
                   "    plots.ranking(result[result.province_code != '00'], target_id, ax=ax)\n"
                   "fig.tight_layout()\nplots.source_line(fig, result['data_note'].iloc[0])\nplt.show()"),
     new_markdown_cell("## Map-like view: status by province (centroids; no boundary file is bundled)"),
     new_code_cell("fig, axs = plt.subplots(1, 2, figsize=(12, 8))\n"
-                  "for ax, target_id in zip(axs, ['online_records', 'online_procedures_full']):\n"
+                  "for ax, target_id in zip(axs, ['online_procedures_full_2026', 'satisfaction_2026']):\n"
                   "    plots.status_tiles(result, provinces.current_provinces(), target_id, ax=ax)\n"
                   "fig.tight_layout()\nplots.source_line(fig, result['data_note'].iloc[0])\nplt.show()"),
-    new_markdown_cell("## At risk: year-end targets with less than an even chance"),
-    new_code_cell("at_risk = result[(result.province_code != '00') & ~result.deadline_passed.astype(bool)\n"
-                  "                 & (result.status.isin(['needs_acceleration', 'off_track']))]\n"
+    new_markdown_cell("## At risk: targets still ahead that need acceleration or are off track"),
+    new_code_cell("at_risk = ahead[(ahead.province_code != '00') & (ahead.status.isin(['needs_acceleration', 'off_track']))]\n"
                   "at_risk = at_risk.sort_values(['target_id', 'p_hit'])[['province_name', 'province_code', 'target_id',\n"
                   "    'last_value', 'forecast', 'p_hit', 'required_pace', 'recent_pace', 'status']]\n"
                   "at_risk.round(2)"),
@@ -145,12 +158,14 @@ OVERVIEW = notebook([
     new_code_cell("fig = plots.province_small_multiples(table, result, '00', as_of=params.as_of, model=params.model,\n"
                   "                                     source=result['data_note'].iloc[0])\nplt.show()"),
     new_code_cell("pd.read_csv(paths.NATIONAL_FIGURES_CSV)[['indicator', 'scope', 'period', 'value', 'unit', 'status', 'source']]"),
-    new_markdown_cell("## Real scores: the 766 index, October 2025\n\nEvery province's monthly score on the national "
-                      "dashboard (Decision 766/QĐ-TTg), in **points** out of 100 in six groups: transparency (CKMB, 18), "
+    new_markdown_cell("## Real scores: the 766 index, 2026 year to date (10 October 2026)\n\nEvery province's score on the "
+                      "national portal (Decision 766/QĐ-TTg), in **points** out of 100 in six groups: transparency (CKMB, 18), "
                       "progress of settlement (TDGQ, 20), online service provision (CLGQ, 12), online payment (TTTT, 10), "
-                      "satisfaction (MDHL, 18), digitisation (MDSH, 22). Real published scores; not the target rates above."),
-    new_code_cell("scores, _ = load_index766(paths.INDEX766_XLSX)\n"
-                  "wide_scores(scores, scope='month').set_index(['province_code', 'province_name']).round(2)"),
+                      "satisfaction (MDHL, 18), digitisation (MDSH, 22). Real published scores on the 2026 API's scale; "
+                      "not the target rates above, and not comparable with the 2025 export (national average about 86 "
+                      "in October 2025 on the older scale, 62.6 here)."),
+    new_code_cell("scores, _ = load_index766(paths.INDEX766_2026_JSON)\n"
+                  "wide_scores(scores, scope='year_to_date').set_index(['province_code', 'province_name']).round(2)"),
     new_code_cell(FOOTER),
 ])
 

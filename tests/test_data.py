@@ -27,7 +27,7 @@ def test_panel_covers_63_then_34_provinces():
     before = panel[panel["period"] < "2025-07"]
     after = panel[panel["period"] >= "2025-07"]
     assert before["province"].nunique() == 63 and after["province"].nunique() == 34
-    assert panel["period"].min() == "2024-01" and panel["period"].max() == "2025-10"
+    assert panel["period"].min() == "2024-01" and panel["period"].max() == "2026-10"
 
 
 def test_national_figures_cite_sources():

@@ -107,7 +107,7 @@ def test_bundled_panel_harmonises_to_34():
     result = harmonise_files([paths.PANEL_CSV])
     table = result.table
     assert table["province_code"].nunique() == 34
-    assert set(table["period"]) == set(pd.period_range("2024-01", "2025-10", freq="M").astype(str))
+    assert set(table["period"]) == set(pd.period_range("2024-01", "2026-10", freq="M").astype(str))
     assert table["value"].between(0, 100).all()
     assert not table.duplicated(["province_code", "period", "indicator"]).any()
 

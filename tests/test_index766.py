@@ -78,3 +78,69 @@ def test_unknown_scope_and_bad_total_are_clear_errors(tmp_path):
     month.to_excel(path, sheet_name="Điểm tháng", index=False)
     with pytest.raises(InputProblems, match=r"\[Điểm tháng\]:2: TONG_SCORE: 99 does not equal the sum"):
         load_index766(path)
+
+
+def test_2026_table_reads_with_its_own_scale_and_ranks():
+    import json
+
+    from dxanalysis.index766 import ranks
+
+    scores, others = load_index766(paths.INDEX766_2026_JSON)
+    assert others.empty and set(scores["scale"]) == {"766-2026"} and set(scores["scope"]) == {"year_to_date"}
+    assert scores["province_code"].nunique() == 34 and scores["period"].unique().tolist() == ["2026-10"]
+    total = scores[scores.component == "TONG_SCORE"].set_index("province_code")["points"]
+    assert total["01"] == pytest.approx(next(p["totalScore"] for p in json.loads(paths.INDEX766_2026_JSON.read_bytes())
+                                              ["provinces"] if p["departmentName"] == "UBND Thành phố Hà Nội"))
+    # our ranks agree with the ones the saving repository added
+    ranked = ranks(scores, "year_to_date")
+    ours = ranked[ranked.component == "TONG_SCORE"].set_index("dashboard_code")["rank"]
+    theirs = {p["departmentCode"]: p["rank"] for p in json.loads(paths.INDEX766_2026_JSON.read_bytes())["provinces"]}
+    assert ours.to_dict() == theirs
+
+
+def test_two_scales_are_never_joined_silently():
+    from dxanalysis.errors import DxError
+    from dxanalysis.index766 import combine_scores, wide_scores
+
+    old, _ = load_index766(paths.INDEX766_XLSX)
+    new, _ = load_index766(paths.INDEX766_2026_JSON)
+    with pytest.raises(DxError, match="different scales"):
+        combine_scores(old, new)
+    with pytest.warns(UserWarning, match="never read them as one series"):
+        both = combine_scores(old, new, allow_mixed_scales=True)
+    with pytest.raises(DxError, match="mixes 766 scales"):
+        wide_scores(both.assign(scope="month"), scope="month")
+
+
+def test_scope_option_for_sheets_that_do_not_say(tmp_path):
+    import pandas as pd
+
+    from dxanalysis.cli import main
+
+    month = pd.read_excel(paths.INDEX766_XLSX, sheet_name="Điểm tháng")
+    path = tmp_path / "x_T10_2025.xlsx"
+    month.to_excel(path, sheet_name="Sheet1", index=False)
+    scores, _ = load_index766(path, scope="month")
+    assert set(scores["scope"]) == {"month"} and scores["province_code"].nunique() == 34
+    assert main(["index766", str(path), "--scope", "month", "--out", str(tmp_path / "o.csv")]) == 0
+    assert main(["index766", str(path), "--out", str(tmp_path / "o2.csv")]) == 1  # refused without --scope
+    # the CSV written reads back in the 766 contract
+    again, _ = load_index766(tmp_path / "o.csv")
+    pd.testing.assert_frame_equal(again, scores)
+
+
+def test_raw_api_answer_needs_period_and_scope(tmp_path):
+    import json
+
+    units = json.loads(paths.INDEX766_2026_JSON.read_bytes())["provinces"]
+    answer = {"code": "OK", "data": {"evaluation": [{**u, "groupScores": u["scores"]} for u in units]}, "message": "OK"}
+    path = tmp_path / "answer.json"
+    path.write_text(json.dumps(answer), encoding="utf-8")
+    with pytest.raises(InputProblems, match="--period YYYY-MM and --scope"):
+        load_index766(path)
+    scores, _ = load_index766(path, period="2026-09", scope="month")
+    assert scores["province_code"].nunique() == 34 and set(scores["period"]) == {"2026-09"}
+    answer["data"]["evaluation"][0]["groupScores"]["CKMB"] = None
+    path.write_text(json.dumps(answer), encoding="utf-8")
+    with pytest.raises(InputProblems, match="CKMB: .*None is not a number"):
+        load_index766(path, period="2026-09", scope="month")

@@ -38,9 +38,9 @@ def test_province_report_merged_and_unchanged(tmp_path, province, name, old):
     if old:
         assert old in text
     rows = pd.read_csv(tmp_path / "results" / f"forecast_{province}.csv", dtype={"province_code": str})
-    assert set(rows["province_code"]) == {province} and len(rows) == 7
+    assert set(rows["province_code"]) == {province} and len(rows) == 15
     payload = json.loads((tmp_path / "results" / f"forecast_{province}.json").read_text(encoding="utf-8"))
-    assert payload["province_code"] == province and len(payload["rows"]) == 7
+    assert payload["province_code"] == province and len(payload["rows"]) == 15
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert images >= 1
 
@@ -114,7 +114,7 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
     assert set(forecasts["province_code"]) == {"00", "92"}
     overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
-    counts_cell = next(c for c in overview.cells if c.source.startswith("counts ="))
+    counts_cell = next(c for c in overview.cells if c.source.startswith("passed ="))
     counts = counts_cell.outputs[0]["data"]["text/plain"]
     # One province in this run: every target's status counts add up to 1.
     rows = [line.split()[1:] for line in counts.splitlines()[2:]]

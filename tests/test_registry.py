@@ -42,3 +42,32 @@ def test_province_override_applies_and_is_checked(tmp_path):
     (tmp_path / "48.yaml").write_text('province: "48"\ntargets:\n  - id: online_records\n    threshold: 85\n', encoding="utf-8")
     with pytest.raises(DxError, match="source"):
         registry.load_targets("48", overrides_dir=tmp_path)
+
+
+def test_targets_still_ahead_carry_their_documents_and_confidence():
+    from dxanalysis.registry import load_targets
+
+    targets = load_targets().set_index("target_id")
+    ahead = targets[targets["deadline"].astype(str) > "2026-10-31"]
+    assert {"online_procedures_full_2026", "online_procedures_full_2027", "satisfaction_2026"} <= set(ahead.index)
+    assert targets.at["online_procedures_full_2026", "threshold"] == 80
+    assert "Decision 11/QĐ-BCĐCP" in targets.at["online_procedures_full_2026", "source"]
+    assert targets.at["online_procedures_full_2026", "to_confirm"]          # medium confidence
+    assert not targets.at["satisfaction_2026", "to_confirm"]                # high confidence
+    assert targets.at["satisfaction_2026", "indicator"] == "online_service_satisfaction"
+    assert "Decision 282/QĐ-TTg" in targets.at["online_procedures_full_2027", "source"]
+    assert all(u.startswith("https://") for u in ahead["url"])
+    assert not targets["source"].str.contains("shared|FACTS").any()
+
+
+def test_low_confidence_target_without_to_confirm_is_refused(tmp_path):
+    import pytest
+
+    from dxanalysis.errors import DxError
+    from dxanalysis.registry import load_targets
+
+    path = tmp_path / "t.yaml"
+    path.write_text("targets:\n  - id: x\n    indicator: online_records\n    threshold: 50\n    comparator: '>='\n"
+                    "    deadline: 2026-12-31\n    source: a press report\n    confidence: medium\n", encoding="utf-8")
+    with pytest.raises(DxError, match="must say status: 'to confirm'"):
+        load_targets(path=path)

@@ -1,0 +1,247 @@
+"""A local stand-in for the portal's 2026 reporting API, for tests and benchmarks only.
+
+It answers ``POST /api/v1/reporting/evaluation/<endpoint>`` in the documented shape (HTTP 201,
+envelope ``{"code": "OK", "data": ..., "message": ...}``) with **SYNTHETIC** numbers drawn from a
+seeded generator, for the 34 provinces and their real portal ids (``data/portal``). The shapes were
+written by this project from the public contract; no captured answer is copied.
+
+Faults can be switched on per instance (see :class:`FakePortal`): a 5xx before success, a slow
+answer (timeouts), a bad envelope, ``null`` numbers, a missing province, a web-firewall refusal,
+unpublished months, and pagination of the per-province lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+
+from .. import paths
+from ..index766 import COMPONENTS
+
+PREFIX = "/api/v1/reporting/evaluation/"
+MESSAGE = "SYNTHETIC answer from dxanalysis.portal.fake (a test server, not the portal)"
+
+
+def _rng(*parts) -> float:
+    """A deterministic number in [0, 1) from the parts (seeded, no global state)."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+@dataclass
+class FakePortal:
+    """Behaviour switches (all off by default: every answer good).
+
+    fail_first : dict endpoint -> number of 503 answers before a good one
+    slow : dict endpoint -> seconds to sleep before answering
+    bad_envelope : set of (endpoint, period) answered with code "ERROR"
+    null_fields : set of (endpoint, province code) whose counts are null
+    missing_provinces : set of codes left out of service-results
+    refuse : answer every request with HTTP 403 and an HTML page
+    published_before : months from this one on answer "NO_DATA" (not yet published)
+    children_per_page : split per-province lists into pages of this size (0: no pagination)
+    children : departments and communes listed under each province
+    """
+
+    fail_first: dict = field(default_factory=dict)
+    slow: dict = field(default_factory=dict)
+    bad_envelope: set = field(default_factory=set)
+    null_fields: set = field(default_factory=set)
+    missing_provinces: set = field(default_factory=set)
+    refuse: bool = False
+    published_before: str | None = None
+    children_per_page: int = 0
+    children: int = 3
+    requests: list = field(default_factory=list)
+
+    def __post_init__(self):
+        table = pd.read_csv(paths.PORTAL_DEPARTMENTS_CSV, dtype=str)
+        self.units = table.to_dict("records")
+        self.by_id = {u["department_id"]: u for u in self.units}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ answers
+
+    def answer(self, endpoint: str, body: dict) -> tuple[int, dict | str]:
+        with self._lock:
+            self.requests.append((endpoint, body))
+            count = sum(1 for e, _ in self.requests if e == endpoint)
+        if self.refuse:
+            return 403, "<html><body>Request Rejected</body></html>"
+        if count <= self.fail_first.get(endpoint, 0):
+            return 503, {"code": "ERROR", "message": "service unavailable"}
+        if endpoint in self.slow:
+            time.sleep(self.slow[endpoint])
+        period = self._period(body)
+        if period is None:
+            return 400, {"code": "BAD_REQUEST", "message": "no period"}
+        if (endpoint, period) in self.bad_envelope:
+            return 201, {"code": "ERROR", "data": None, "message": "internal error"}
+        if self.published_before and period >= self.published_before:
+            return 201, {"code": "NO_DATA", "data": None, "message": "period not yet available"}
+        if endpoint == "service-results":
+            return 201, self._envelope(self._service_results(period))
+        unit = self.by_id.get(str(body.get("rootDepartmentId")))
+        if unit is None:
+            return 201, {"code": "NOT_FOUND", "data": None, "message": "unknown department"}
+        builder = {"provide-online-tree": self._tree_online, "formality-online-payment-tree": self._tree_payment,
+                   "dossier-digitized": self._digitised, "handling-satisfaction": self._satisfaction}.get(endpoint)
+        if builder is None:
+            return 404, {"code": "NOT_FOUND", "message": f"no endpoint {endpoint}"}
+        data = builder(unit, period)
+        return 201, self._envelope(self._paginate(data, body))
+
+    @staticmethod
+    def _envelope(data) -> dict:
+        return {"code": "OK", "data": data, "message": MESSAGE}
+
+    @staticmethod
+    def _period(body: dict) -> str | None:
+        if "year" in body and "month" in body:
+            return f"{int(body['year']):04d}-{int(body['month']):02d}"
+        if "fromDate" in body:
+            return str(body["fromDate"])[:7]
+        return None
+
+    def _paginate(self, data: dict, body: dict) -> dict:
+        key = "children" if "children" in data else "evaluation"
+        items = data.get(key, [])
+        size = self.children_per_page or max(len(items), 1)
+        pages = max(1, -(-len(items) // size))
+        page = int(body.get("currentPage", 1))
+        data = {**data, key: items[(page - 1) * size: page * size]}
+        if self.children_per_page:
+            data["pagination"] = {"total": len(items), "currentPage": page, "pageSize": size, "totalPages": pages}
+        return data
+
+    def _count(self, unit, period, what, low, high) -> int:
+        return int(low + (high - low) * _rng(unit["province_code"], period, what))
+
+    def _maybe_null(self, endpoint, unit, value):
+        return None if (endpoint, unit["province_code"]) in self.null_fields else value
+
+    def _service_results(self, period: str) -> dict:
+        evaluation = []
+        for unit in self.units:
+            if unit["province_code"] in self.missing_provinces:
+                continue
+            groups = {c: round(m * (0.4 + 0.5 * _rng(unit["province_code"], period, c)), 2)
+                      for c, (_, m) in COMPONENTS.items()}
+            evaluation.append({"departmentId": unit["department_id"], "departmentName": unit["department_name"],
+                               "departmentCode": unit["department_code"], "totalScore": round(sum(groups.values()), 2),
+                               "scoreDelta": None, "groupScores": groups})
+        return {"evaluation": evaluation}
+
+    def _children(self, unit, fields) -> list[dict]:
+        return [{"departmentId": f"{unit['department_id']}-{i}", "departmentName": f"Unit {i} - {unit['department_name']}",
+                 "departmentCode": f"{unit['department_code']}.{i:02d}", "level": "COMMUNE", **fields}
+                for i in range(self.children)]
+
+    def _tree_online(self, unit, period) -> dict:
+        total = self._count(unit, period, "records", 20_000, 200_000)
+        online = int(total * (0.1 + 0.5 * _rng(unit["province_code"], period, "online")))
+        parent = {"departmentId": unit["department_id"], "departmentName": unit["department_name"],
+                  "departmentCode": unit["department_code"], "fullCount": self._count(unit, period, "full", 10, 60),
+                  "partialCount": self._count(unit, period, "partial", 10, 60), "authorityCount": 80,
+                  "channelOnlineSum": self._maybe_null("provide-online-tree", unit, online),
+                  "channelDirectSum": total - online, "channelPostalSum": 0,
+                  "channelTotalSum": self._maybe_null("provide-online-tree", unit, total)}
+        return {"parent": parent, "children": self._children(unit, {"totalScore": 6.0, "totalMaxScore": 12})}
+
+    def _tree_payment(self, unit, period) -> dict:
+        due = self._count(unit, period, "due", 5_000, 80_000)
+        paid = int(due * (0.3 + 0.6 * _rng(unit["province_code"], period, "paid")))
+        parent = {"departmentId": unit["department_id"], "departmentName": unit["department_name"],
+                  "totalDossierOnlinePaymentSuccess": self._maybe_null("formality-online-payment-tree", unit, paid),
+                  "totalDossierFinancialObligation": self._maybe_null("formality-online-payment-tree", unit, due)}
+        return {"parent": parent, "children": self._children(unit, {"totalScore": 5.0, "totalMaxScore": 10})}
+
+    def _metric(self, unit, period, code, denominator, endpoint) -> dict:
+        numerator = int(denominator * (0.2 + 0.75 * _rng(unit["province_code"], period, code)))
+        return {"code": code, "name": code, "numerator": self._maybe_null(endpoint, unit, numerator),
+                "denominator": self._maybe_null(endpoint, unit, denominator),
+                "ratio": round(numerator / denominator * 100, 2), "score": None, "maxScore": 2}
+
+    def _digitised(self, unit, period) -> dict:
+        records = self._count(unit, period, "settled", 20_000, 200_000)
+        metrics = [self._metric(unit, period, code, records, "dossier-digitized")
+                   for code in ("ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "CITIZEN_DATA_CONNECTED_DOSSIER")]
+        overview = {"departmentId": unit["department_id"], "departmentName": unit["department_name"], "metrics": metrics}
+        return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
+
+    def _satisfaction(self, unit, period) -> dict:
+        records = self._count(unit, period, "settled", 20_000, 200_000)
+        overview = {"departmentId": unit["department_id"], "departmentName": unit["department_name"],
+                    "metrics": [self._metric(unit, period, "DOSSIER_RECEIVING_SATISFACTION", records,
+                                             "handling-satisfaction")]}
+        return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
+
+
+def _handler(portal: FakePortal):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            # Headers and body go out in two writes: without this, Nagle's algorithm and delayed
+            # ACKs add ~40 ms to every keep-alive answer.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            length = int(self.headers.get("Content-Length", 0))
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                body = {}
+            if not self.path.startswith(PREFIX):
+                status, payload = 404, {"code": "NOT_FOUND", "message": self.path}
+            else:
+                status, payload = portal.answer(self.path[len(PREFIX):], body)
+            html = isinstance(payload, str)
+            data = payload.encode() if html else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html" if html else "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    return Handler
+
+
+class FakePortalServer:
+    """Serve a :class:`FakePortal` on 127.0.0.1 in a thread: ``with FakePortalServer() as server:``."""
+
+    def __init__(self, portal: FakePortal | None = None):
+        self.portal = portal or FakePortal()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.portal))
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "FakePortalServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+__all__ = ["FakePortal", "FakePortalServer", "MESSAGE"]

@@ -1,0 +1,111 @@
+"""The field mapping of ``params/portal.yaml``: which answer field feeds which indicator."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .. import paths
+from ..errors import DxError
+from ..registry import load_indicators
+
+CONFIDENCE = ("high", "medium", "low")
+_STEP = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(\[code=(?P<code>[A-Za-z0-9_]+)\])?$")
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """One indicator's numerator and denominator in one endpoint's answer."""
+
+    indicator: str
+    endpoint: str
+    numerator: str
+    denominator: str
+    meaning: str
+    confidence: str
+
+    def source_text(self) -> str:
+        sure = "" if self.confidence == "high" else ", to confirm"
+        return (f"{self.endpoint}: {self.numerator} / {self.denominator} "
+                f"(mapping confidence {self.confidence}{sure})")
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    base_url: str
+    path: str
+    token_env: str
+    timeout: float
+    retries: int
+    backoff: float
+    jobs: int
+    page_size: int
+    endpoints: dict[str, str]           # endpoint -> "fields" | "dates"
+    mappings: tuple[FieldMapping, ...]
+
+
+@lru_cache(maxsize=4)
+def load_settings(path: Path = paths.PORTAL_MAPPING_YAML) -> PortalSettings:
+    """Read and check ``params/portal.yaml``."""
+    try:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise DxError(f"{path}: cannot read the portal settings: {exc}") from exc
+    api = spec.get("api", {})
+    endpoints = {name: str((opts or {}).get("period", "fields")) for name, opts in spec.get("endpoints", {}).items()}
+    known = load_indicators()
+    mappings = []
+    for indicator, item in (spec.get("indicators") or {}).items():
+        where = f"{path}: indicator {indicator!r}"
+        if indicator not in known:
+            raise DxError(f"{where}: not in params/indicators.yaml")
+        for key in ("endpoint", "numerator", "denominator", "meaning", "confidence"):
+            if not item.get(key):
+                raise DxError(f"{where}: missing {key!r}")
+        if item["endpoint"] not in endpoints:
+            raise DxError(f"{where}: endpoint {item['endpoint']!r} is not listed under endpoints")
+        if item["confidence"] not in CONFIDENCE:
+            raise DxError(f"{where}: confidence {item['confidence']!r}: expected one of {', '.join(CONFIDENCE)}")
+        for field in (item["numerator"], item["denominator"]):
+            if not all(_STEP.match(step) for step in field.split(".")):
+                raise DxError(f"{where}: field path {field!r} is not key.key[code=X].key")
+        mappings.append(FieldMapping(indicator, item["endpoint"], item["numerator"], item["denominator"],
+                                     " ".join(str(item["meaning"]).split()), item["confidence"]))
+    return PortalSettings(base_url=str(api.get("base_url", "https://dichvucong.gov.vn")),
+                          path=str(api.get("path", "/api/v1/reporting/evaluation/")),
+                          token_env=str(api.get("token_env", "DX_PORTAL_TOKEN")),
+                          timeout=float(api.get("timeout_seconds", 30)), retries=int(api.get("retries", 4)),
+                          backoff=float(api.get("backoff_seconds", 0.5)), jobs=int(api.get("jobs", 4)),
+                          page_size=int(api.get("page_size", 200)), endpoints=endpoints, mappings=tuple(mappings))
+
+
+_MISSING = object()
+
+
+def pick(data: object, field: str) -> object:
+    """The value at ``field`` (``parent.x`` or ``overview.metrics[code=X].numerator``) in ``data``;
+    a sentinel when the path is absent (``None`` stays ``None``: present but null)."""
+    node = data
+    for step in field.split("."):
+        match = _STEP.match(step)
+        if not isinstance(node, dict) or match["key"] not in node:
+            return _MISSING
+        node = node[match["key"]]
+        if match["code"]:
+            if not isinstance(node, list):
+                return _MISSING
+            node = next((m for m in node if isinstance(m, dict) and m.get("code") == match["code"]), _MISSING)
+            if node is _MISSING:
+                return _MISSING
+    return node
+
+
+def is_missing(value: object) -> bool:
+    return value is _MISSING
+
+
+__all__ = ["FieldMapping", "PortalSettings", "load_settings", "pick", "is_missing"]
