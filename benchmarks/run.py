@@ -75,11 +75,11 @@ def fetch_benchmark(results: dict) -> None:
     import datetime as dt
     import tracemalloc
 
-    from dxanalysis.portal.fake import FakePortalServer
+    from dxanalysis.portal.fake import FakePortal, FakePortalServer
     from dxanalysis.portal.fetch import fetch
 
     today = dt.date(2027, 12, 15)  # every month asked for is over
-    with FakePortalServer() as server, tempfile.TemporaryDirectory() as tmp:
+    with FakePortalServer(FakePortal(keep_log=False)) as server, tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         result = fetch(Path(tmp) / "ten", "2026-01", "2026-10", base_url=server.url, today=today, progress=False)
         results["fetch_10_months_s"] = time.perf_counter() - start

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import html
 import json
 import os
 import sys
@@ -110,7 +109,7 @@ def render_html(nb) -> str:
 def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
     """Hash of everything a province report depends on: notebook, library, params, data, parameters."""
     digest = hashlib.sha256()
-    sources = [notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK, *sorted((paths.PROJECT_ROOT / "dxanalysis").glob("*.py")),
+    sources = [notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK, *sorted((paths.PROJECT_ROOT / "dxanalysis").rglob("*.py")),
                *sorted(paths.PARAMS_DIR.rglob("*.yaml")), *sorted(paths.PROVINCES_DIR.glob("*.csv")),
                paths.INDEX766_XLSX, *data_files]
     for source in sources:
@@ -313,49 +312,51 @@ _STATUS_STYLE = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_accelerati
 
 
 def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], result: BatchResult) -> str:
-    """reports/index.html: links to every report and the national summary table."""
-    synthetic = is_synthetic(forecasts["data_note"].unique())
-    targets = sorted(forecasts["target_id"].unique())
+    """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped): links to every
+    report; the targets still ahead first, then the past ones as history."""
+    import jinja2
+
+    from .registry import load_indicators
+    from .report import STATUS_WORDS
+
+    indicators = load_indicators()
     names = {c: provinces.province_name(c) for c in published}
-    rows = []
-    for code in ["00"] + published:
-        sub = forecasts[forecasts["province_code"] == code].set_index("target_id")
-        link = (f'<a href="02_national_overview.html">{html.escape(provinces.NATIONAL_NAME)}</a>' if code == "00"
-                else f'<a href="provinces/{code}.html">{html.escape(names[code])}</a> ({code})')
-        cells = []
-        for target in targets:
-            if target not in sub.index:
-                cells.append("<td></td>")
-                continue
-            row = sub.loc[target]
-            p = row["p_hit"]
-            label = "missed" if row["deadline_passed"] in (True, "True") and row["status"] == "off_track" \
-                else row["status"].replace("_", " ")
-            prob = f"<br><small>P={p:.2f}</small>" if isinstance(p, float) and p == p else ""
-            cells.append(f'<td style="background:{_STATUS_STYLE[row["status"]]}">{label}{prob}</td>')
-        rows.append(f"<tr><td>{link}</td>{''.join(cells)}</tr>")
-    failures = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sorted(result.failed.items()))
-    others = "".join(f'<li><a href="{s}.html">{s.replace("_", " ")}</a></li>' for s in extra_reports)
-    banner = ('<p class="warn"><b>SYNTHETIC DATA — not official figures.</b> The province series are the bundled '
-              'synthetic panel; they demonstrate the method and say nothing about any real province.</p>') if synthetic else ""
-    as_of = html.escape(str(forecasts["as_of"].iloc[0]))
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>dxanalysis reports (as of {as_of})</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:12px}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}.warn{{background:#fff3cd;padding:.6em;border:1px solid #e0c36b}}</style>
-</head><body>
-<h1>Vietnam's 2025 digital-government targets, province by province</h1>
-<p>Data as of {as_of}. Status per target; P = probability the target is met at its deadline.
-Forecasts as data: <a href="forecasts.csv">forecasts.csv</a>.</p>
-{banner}
-<h2>Reports</h2><ul>{others}</ul>
-<h2>National summary</h2>
-<table><tr><th>province</th>{''.join(f'<th>{html.escape(t)}</th>' for t in targets)}</tr>
-{''.join(rows)}
-</table>
-{'<h2>Failures</h2><ul>' + failures + '</ul>' if failures else ''}
-</body></html>
-"""
+    passed = forecasts["deadline_passed"].astype(str).isin(["True", "true"])
+    sections = []
+    for title, note, part in (
+            ("Targets still ahead", "Forecast status at each deadline.", forecasts[~passed]),
+            ("History: deadlines passed", "Met or missed at the deadline (the value then, not a forecast).",
+             forecasts[passed])):
+        order = part.drop_duplicates("target_id").sort_values(["deadline", "target_id"])
+        targets = [{"id": t.target_id, "label": indicators[t.indicator].title_en,
+                    "detail": f"{t.comparator} {t.target_value:g}% by {t.deadline}"} for t in order.itertuples()]
+        rows = []
+        for code in ["00"] + published:
+            sub = part[part["province_code"] == code].set_index("target_id")
+            cells = []
+            for target in targets:
+                if target["id"] not in sub.index:
+                    cells.append(None)
+                    continue
+                row = sub.loc[target["id"]]
+                label = STATUS_WORDS[row["status"]]
+                if row["deadline_passed"] in (True, "True", "true"):
+                    label = {"achieved": "met", "no_data": "no data"}.get(row["status"], "missed")
+                p = row["p_hit"]
+                cells.append({"status": row["status"], "label": label,
+                              "p": float(p) if isinstance(p, float) and p == p and label not in ("met", "missed") else None})
+            rows.append({"code": code, "name": provinces.NATIONAL_NAME if code == "00" else names[code],
+                         "href": "02_national_overview.html" if code == "00" else f"provinces/{code}.html",
+                         "cells": cells})
+        if targets:
+            sections.append({"title": title, "note": note, "targets": targets, "rows": rows})
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                                     autoescape=True, keep_trailing_newline=True)
+    return environment.get_template("index.html.j2").render(
+        as_of=str(forecasts["as_of"].iloc[0]), model=str(forecasts["model"].iloc[0]),
+        data_note=str(forecasts["data_note"].iloc[0]), synthetic=is_synthetic(forecasts["data_note"].unique()),
+        extra_reports=extra_reports, sections=sections, colours=_STATUS_STYLE,
+        failures=sorted(result.failed.items()))
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

@@ -65,7 +65,7 @@ PROVINCE = notebook([
     new_markdown_cell("## Load and forecast"),
     new_code_cell("table, result = report.run_forecasts(params)\n"
                   "display(Markdown(f\"## {name} ({code}) — data as of {result['as_of'].iloc[0]}, model `{params.model}`\"\n"
-                  "                 + (f\", scenario: {params.scenario}\" if params.scenario else \"\")))\n"
+                  "                 + (f\", scenario: {report.markdown_escape(params.scenario)}\" if params.scenario else \"\")))\n"
                   "display(Markdown(report.provenance_banner(table)))"),
     new_markdown_cell("## Headline: the targets still ahead\n\nForecast = median of the predictive distribution at the "
                       "deadline; P(hit) = probability the target is met then; paces in percentage points per month. "

@@ -192,3 +192,24 @@ def test_batch_survives_a_worker_process_that_dies(tmp_path, tiny_notebook):
     assert result.succeeded == ["01"] and (out / "provinces" / "01.html").exists()
     assert "worker process died" in result.failed["48"]
     assert not (out / "provinces" / "48.ipynb").exists()
+
+
+PAYLOADS = ("<script>alert('dx')</script>", '<img src=x onerror="alert(1)">')
+
+
+def test_text_from_data_is_escaped_in_every_html_page(tmp_path):
+    """A payload in a data file's text column never reaches a report or the index as HTML."""
+    rows = ["province,period,indicator,numerator,denominator,source"]
+    for i, period in enumerate(pd.period_range("2025-07", "2026-10", freq="M").astype(str)):
+        for code in ("01", "79"):
+            rows.append(f'{code},{period},online_records,{100 + 5 * i},1000,"{PAYLOADS[0]} {PAYLOADS[1].replace(chr(34), chr(39))}"')
+    data = tmp_path / "hostile.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    result = batch.run_batch(["01"], jobs=1, data=str(data), out_dir=out, extras=False, progress=False)
+    assert result.succeeded == ["01"], result.failed
+    pages = [out / "provinces" / "01.html", out / "index.html", out / "02_national_overview.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "onerror='alert" not in text and 'onerror="alert' not in text, page
+    assert "&lt;script&gt;alert" in (out / "provinces" / "01.html").read_text(encoding="utf-8")

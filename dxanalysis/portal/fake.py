@@ -48,6 +48,7 @@ class FakePortal:
     published_before : months from this one on answer "NO_DATA" (not yet published)
     children_per_page : split per-province lists into pages of this size (0: no pagination)
     children : departments and communes listed under each province
+    keep_log : keep every request in ``requests`` (tests); off for memory benchmarks
     """
 
     fail_first: dict = field(default_factory=dict)
@@ -59,6 +60,7 @@ class FakePortal:
     published_before: str | None = None
     children_per_page: int = 0
     children: int = 3
+    keep_log: bool = True
     requests: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -66,13 +68,15 @@ class FakePortal:
         self.units = table.to_dict("records")
         self.by_id = {u["department_id"]: u for u in self.units}
         self._lock = threading.Lock()
+        self.counts: dict[str, int] = {}
 
     # ------------------------------------------------------------------ answers
 
     def answer(self, endpoint: str, body: dict) -> tuple[int, dict | str]:
         with self._lock:
-            self.requests.append((endpoint, body))
-            count = sum(1 for e, _ in self.requests if e == endpoint)
+            if self.keep_log:
+                self.requests.append((endpoint, body))
+            count = self.counts[endpoint] = self.counts.get(endpoint, 0) + 1
         if self.refuse:
             return 403, "<html><body>Request Rejected</body></html>"
         if count <= self.fail_first.get(endpoint, 0):

@@ -22,7 +22,6 @@ import pandas as pd
 from .. import paths, provinces
 from ..errors import DxError, Problem
 from ..index766 import INDEX766_SCHEMA, SOURCE_2026, rows_from_evaluation
-from ..io import atomic_write_csv
 from ..periods import add_months, is_period, months_between, period_range
 from .client import OFFICIAL_BASE_URL, PortalClient, RawAnswer, RawStore
 from .mapping import FieldMapping, PortalSettings, is_missing, load_settings, pick
@@ -36,14 +35,24 @@ MAX_PAGES = 500
 
 @dataclass
 class FetchResult:
-    """What ``dx fetch`` produced: the three tables, the messages and the request count."""
+    """What ``dx fetch`` produced: the three tables (read back on demand), messages, request count."""
 
-    observations: pd.DataFrame
-    scores: pd.DataFrame
-    missing: pd.DataFrame
+    out_dir: Path
     messages: list[str] = field(default_factory=list)
     requests_sent: int = 0
     written: list[Path] = field(default_factory=list)
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        return pd.read_csv(self.out_dir / "observations.csv", dtype={"province_code": str, "period": str})
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return pd.read_csv(self.out_dir / "index766.csv", dtype={"province_code": str, "period": str})
+
+    @property
+    def missing(self) -> pd.DataFrame:
+        return pd.read_csv(self.out_dir / "missing.csv", dtype={"province_code": str, "period": str})
 
 
 def department_table(path: Path = paths.INDEX766_2026_JSON) -> pd.DataFrame:
@@ -285,32 +294,84 @@ def fetch(out_dir: str | Path, start: str, end: str, base_url: str | None = None
              for m in skipped]
     for period in months[len(published):]:
         skipped_month = _Month(period)
-        skipped_month.lose("*", "*", "*", "not yet published (a month is served only after it ends)")
+        skipped_month.lose("*", "*", "*", "not yet published (a month is served only after it ends)", say=False)
         result_months.append(skipped_month)
+    if len(published) < len(months):
+        notes.append(f"{months[len(published)]}..{months[-1]}: not yet published (a month is served only after it "
+                     "ends); not requested")
     count = len(wanted) if wanted else 34
     bar = tqdm(total=len(published) * count, desc="fetch", unit="province-month", disable=not progress,
                file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for period in published:
-            result_months.append(_fetch_month(client, settings, period, wanted, mappings, pool, bar))
-    bar.close()
-    observations = pd.DataFrame([r for m in result_months for r in m.observations], columns=OBSERVATION_COLUMNS)
-    observations = observations.sort_values(["period", "province_code", "indicator"], ignore_index=True)
-    observations[["numerator", "denominator"]] = observations[["numerator", "denominator"]].astype("int64")
-    scores = pd.DataFrame([r for m in result_months for r in m.scores],
-                          columns=["province_code", "period", "scope", "component", "points", "max_points", "unit_name",
-                                   "dashboard_code", "source"])
-    scores.insert(1, "province_name", scores["province_code"].map(provinces.province_name))
-    scores.insert(len(scores.columns) - 1, "scale", "766-2026")
-    scores = scores[list(INDEX766_SCHEMA.columns)].sort_values(["period", "province_code", "component"], ignore_index=True)
-    missing = pd.DataFrame([r for m in sorted(result_months, key=lambda m: m.period) for r in m.missing],
-                           columns=MISSING_COLUMNS).sort_values(["period", "province_code", "endpoint"], ignore_index=True)
-    messages = notes + [msg for m in sorted(result_months, key=lambda m: m.period) for msg in m.messages]
-    written = []
-    for frame, name in ((observations, "observations.csv"), (scores, "index766.csv"), (missing, "missing.csv")):
-        atomic_write_csv(frame, out / name)
-        written.append(out / name)
-    return FetchResult(observations, scores, missing, messages, client.requests_sent, written)
+    # Months are written as they finish (in month order), so memory holds one month, not the run.
+    writers = _TableWriters(out)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for period in published:
+                month = _fetch_month(client, settings, period, wanted, mappings, pool, bar)
+                writers.add(month)
+                notes.extend(month.messages)
+        for month in result_months:  # the unpublished months come last in time
+            writers.add(month)
+            notes.extend(month.messages)
+        written = writers.commit()
+    finally:
+        writers.discard()
+        bar.close()
+    return FetchResult(out, notes, client.requests_sent, written)
+
+
+class _TableWriters:
+    """observations.csv, index766.csv and missing.csv written month by month to temporary files,
+    renamed into place only when the whole run has succeeded."""
+
+    SCORE_COLUMNS = list(INDEX766_SCHEMA.columns)
+
+    def __init__(self, out: Path):
+        out.mkdir(parents=True, exist_ok=True)
+        self.targets = {name: out / name for name in ("observations.csv", "index766.csv", "missing.csv")}
+        self.temps = {name: path.with_name(f".{name}.partial") for name, path in self.targets.items()}
+        self.first = {name: True for name in self.targets}
+
+    def _write(self, name: str, frame: pd.DataFrame) -> None:
+        frame.to_csv(self.temps[name], mode="w" if self.first[name] else "a", header=self.first[name], index=False,
+                     lineterminator="\n")
+        self.first[name] = False
+
+    def add(self, month: _Month) -> None:
+        observations = pd.DataFrame(month.observations, columns=OBSERVATION_COLUMNS)
+        observations = observations.sort_values(["period", "province_code", "indicator"], ignore_index=True)
+        observations[["numerator", "denominator"]] = observations[["numerator", "denominator"]].astype("int64")
+        self._write("observations.csv", observations)
+        scores = pd.DataFrame(month.scores, columns=["province_code", "period", "scope", "component", "points",
+                                                     "max_points", "unit_name", "dashboard_code", "source"])
+        scores.insert(1, "province_name", scores["province_code"].map(provinces.province_name))
+        scores.insert(len(scores.columns) - 1, "scale", "766-2026")
+        self._write("index766.csv", scores[self.SCORE_COLUMNS].sort_values(["province_code", "component"]))
+        missing = pd.DataFrame(month.missing, columns=MISSING_COLUMNS)
+        self._write("missing.csv", missing.sort_values(["province_code", "endpoint"], ignore_index=True))
+
+    def commit(self) -> list[Path]:
+        import os
+
+        for name, temp in self.temps.items():
+            if self.first[name]:  # no month at all: headers only
+                self._write(name, pd.DataFrame(columns=OBSERVATION_COLUMNS if name == "observations.csv" else
+                                               self.SCORE_COLUMNS if name == "index766.csv" else MISSING_COLUMNS))
+            os.chmod(temp, 0o666 & ~_umask())
+            os.replace(temp, self.targets[name])
+        return list(self.targets.values())
+
+    def discard(self) -> None:
+        for temp in self.temps.values():
+            temp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def default_range(today: dt.date | None = None) -> tuple[str, str]:
