@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from .errors import DxError, InputProblems
+from .io import OutputRefused, check_output
 from .portal.client import PortalRefused, PortalUnreachable
 
 
@@ -59,7 +60,7 @@ def _cmd_harmonise(args: argparse.Namespace) -> int:
         print(f"scheme: {line}", file=sys.stderr)
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr)
-    _write_csv(result.table, args.out)
+    _write_csv(result.table, args.out, [*args.files, args.weights])
     table = result.table
     print(f"wrote {args.out}: {len(table)} rows, {table['province_code'].nunique()} provinces, "
           f"{(~table['complete']).sum()} incomplete province-months")
@@ -69,10 +70,13 @@ def _cmd_harmonise(args: argparse.Namespace) -> int:
 def _cmd_index766(args: argparse.Namespace) -> int:
     from .index766 import load_index766
 
-    table, others = load_index766(args.file, period=args.period, scope=args.scope)
-    _write_csv(table, args.out)
+    check_output(args.out, [args.file])
     if args.others:
-        _write_csv(others, args.others)
+        check_output(args.others, [args.file, args.out])
+    table, others = load_index766(args.file, period=args.period, scope=args.scope)
+    _write_csv(table, args.out, [args.file])
+    if args.others:
+        _write_csv(others, args.others, [args.file])
     print(f"wrote {args.out}: {table['province_code'].nunique()} provinces, {_periods(table)}, "
           f"{', '.join(table['scale'].unique())} scale; "
           f"{len(others)} department/commune rows kept apart" + (f" in {args.others}" if args.others else ""))
@@ -116,10 +120,10 @@ def _periods(table) -> str:
     return f"period {periods[0]}" if len(periods) == 1 else f"periods {periods[0]}..{periods[-1]}"
 
 
-def _write_csv(frame, out: str) -> None:
+def _write_csv(frame, out: str, inputs=()) -> None:
     from .io import atomic_write_csv
 
-    atomic_write_csv(frame, Path(out))
+    atomic_write_csv(frame, check_output(out, inputs))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,8 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputProblems as exc:
         print(exc.render(), file=sys.stderr)
         return 1
-    except (PortalUnreachable, PortalRefused) as exc:
+    except (PortalUnreachable, PortalRefused, OutputRefused) as exc:
         print(f"dx {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # unreadable file, folder given as a file...: one line, no traceback
+        where = exc.filename or ""
+        print(f"dx {args.command}: {where}{': ' if where else ''}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except DxError as exc:
         print(f"dx {args.command}: {exc}", file=sys.stderr)

@@ -44,12 +44,12 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from .forecast import forecast, load_table
-    from .io import atomic_write_csv
-    from pathlib import Path
+    from .io import atomic_write_csv, check_output
 
+    out = check_output(args.out, [args.data] if args.data else [])
     table = load_table(args.data)
     result = forecast(table, as_of=args.as_of, model=args.model, scenario=args.scenario)
-    atomic_write_csv(result, Path(args.out))
+    atomic_write_csv(result, out)
     counts = result["status"].value_counts().to_dict()
     print(f"wrote {args.out}: {len(result)} rows ({result['province_code'].nunique()} units incl. national, "
           f"{result['target_id'].nunique()} targets), model {args.model}, as of {result['as_of'].iloc[0]}; "

@@ -3,23 +3,77 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .errors import DxError
+
+
+class OutputRefused(DxError):
+    """An output path that would destroy something or cannot be written (exit 1, no traceback)."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_output(out: str | Path, inputs=()) -> Path:
+    """The file to write for ``--out``, or :class:`OutputRefused` saying why not.
+
+    Refused: an input file itself (also through a link), a folder, a device or FIFO, a path under
+    a missing folder or under a file. A symlink to a regular file is written through (its
+    target is replaced, the link stays).
+    """
+    path = Path(out)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise OutputRefused(f"--out {out}: is a folder; expected a file name such as {Path(out) / 'out.csv'}")
+        if not stat.S_ISREG(mode):
+            raise OutputRefused(f"--out {out}: is a device, FIFO or socket, not a file; refusing to replace it")
+        for given in inputs:
+            if given and Path(given).exists() and Path(given).is_file() and os.path.samefile(path, given):
+                raise OutputRefused(f"--out {out}: is the input file {given}; refusing to overwrite an input")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputRefused(f"--out {out}: {parent} is a file, not a folder")
+    if not parent.exists():
+        raise OutputRefused(f"--out {out}: folder {parent} does not exist")
+    return path
+
 
 def atomic_write_bytes(data: bytes, target: Path) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it into place."""
+    """Write ``data`` to a temporary file beside ``target`` and rename it into place.
+
+    The file gets the user's umask (``mkstemp`` alone would leave it 0600); a symlink is written
+    through (its target replaced); an OS error (read-only folder, full disk) becomes
+    :class:`OutputRefused` naming the path.
+    """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_symlink():
+        target = target.resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputRefused(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputRefused(f"cannot write {target}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
