@@ -7,11 +7,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 KERNEL := dxanalysis
-JOBS   ?= auto
+JOBS   ?=
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-fast notebooks lab lock bench data clean
+.PHONY: help venv report test test-fast notebooks sync lint lab lock bench data clean
 
 help:  ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)  ## create .venv from requirements.lock and register the kernel
 
 report: $(STAMP)  ## produce the reports for every province from the bundled data (reports/)
-	$(PY) -m dxanalysis batch --jobs $(JOBS) $(ARGS)
+	$(PY) -m dxanalysis batch $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 NBVAL := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -38,6 +38,13 @@ test-fast: $(STAMP)  ## the suite without notebook execution
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (after a change that moves a number)
 	$(PY) -m dxanalysis notebooks
+
+sync: $(STAMP)  ## sync each notebook with its jupytext .py twin (after editing either one outside JupyterLab)
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+
+lint: $(STAMP)  ## ruff (lint and format check) on the library, tests, notebooks' .py twins, benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

@@ -40,12 +40,28 @@ class BacktestResult:
     overall: pd.DataFrame
     reliability: pd.DataFrame
 
+    @classmethod
+    def read(cls, folder: str | Path) -> BacktestResult:
+        """The tables :meth:`write` wrote (without the per-forecast scores)."""
+        folder = Path(folder)
+        read = lambda name: pd.read_csv(folder / name)  # noqa: E731
+        return cls(
+            scores=pd.DataFrame(),
+            events=pd.DataFrame(),
+            summary=read("backtest_summary.csv"),
+            overall=read("backtest_overall.csv"),
+            reliability=read("backtest_reliability.csv"),
+        )
+
     def write(self, out_dir: str | Path, include_scores: bool = False) -> list[Path]:
         """Write the tables as CSV (the per-forecast scores, ~10 MB, only when asked)."""
         out = Path(out_dir)
         written = []
-        tables = [("backtest_summary.csv", self.summary), ("backtest_overall.csv", self.overall),
-                  ("backtest_reliability.csv", self.reliability)]
+        tables = [
+            ("backtest_summary.csv", self.summary),
+            ("backtest_overall.csv", self.overall),
+            ("backtest_reliability.csv", self.reliability),
+        ]
         if include_scores:
             tables.append(("backtest_scores.csv", self.scores))
         for name, frame in tables:
@@ -63,7 +79,7 @@ def _thresholds(panel: Panel) -> np.ndarray:
 
 def _naive_scale(values: np.ndarray, origin: int) -> np.ndarray:
     """Mean absolute change between consecutive observed months up to ``origin``."""
-    sub = values[:, :origin + 1]
+    sub = values[:, : origin + 1]
     diffs = np.abs(np.diff(sub, axis=1))
     with np.errstate(invalid="ignore"):
         return np.nanmean(np.where(np.isfinite(diffs), diffs, np.nan), axis=1)
@@ -105,25 +121,43 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
                 median = pred.quantile(0.5)
                 lo80, hi80, lo95, hi95 = (pred.quantile(QUANTILES[k]) for k in ("lo80", "hi80", "lo95", "hi95"))
                 ok = has & ~np.isnan(median)
-                score_parts.append(pd.DataFrame({
-                    "model": model, "origin": origin_period, "horizon": step, "period": panel.periods[col],
-                    "province_code": panel.keys["province_code"].to_numpy()[ok],
-                    "indicator": panel.keys["indicator"].to_numpy()[ok],
-                    "actual": actual[ok], "forecast": median[ok], "abs_error": np.abs(median - actual)[ok],
-                    "scaled_error": (np.abs(median - actual) / np.where(scale > 0, scale, np.nan))[ok],
-                    "in80": ((actual >= lo80) & (actual <= hi80))[ok], "in95": ((actual >= lo95) & (actual <= hi95))[ok],
-                }))
+                score_parts.append(
+                    pd.DataFrame(
+                        {
+                            "model": model,
+                            "origin": origin_period,
+                            "horizon": step,
+                            "period": panel.periods[col],
+                            "province_code": panel.keys["province_code"].to_numpy()[ok],
+                            "indicator": panel.keys["indicator"].to_numpy()[ok],
+                            "actual": actual[ok],
+                            "forecast": median[ok],
+                            "abs_error": np.abs(median - actual)[ok],
+                            "scaled_error": (np.abs(median - actual) / np.where(scale > 0, scale, np.nan))[ok],
+                            "in80": ((actual >= lo80) & (actual <= hi80))[ok],
+                            "in95": ((actual >= lo95) & (actual <= hi95))[ok],
+                        }
+                    )
+                )
                 for offset in THRESHOLD_OFFSETS:
                     thr = thresholds + offset
                     usable = ok & np.isfinite(thr) & (thr > 0) & (thr <= 100)
                     if not usable.any():
                         continue
                     p = pred.prob_at_least(thr)
-                    event_parts.append(pd.DataFrame({
-                        "model": model, "origin": origin_period, "horizon": step, "offset": offset,
-                        "indicator": panel.keys["indicator"].to_numpy()[usable],
-                        "p": p[usable], "hit": (actual >= thr)[usable].astype(float),
-                    }))
+                    event_parts.append(
+                        pd.DataFrame(
+                            {
+                                "model": model,
+                                "origin": origin_period,
+                                "horizon": step,
+                                "offset": offset,
+                                "indicator": panel.keys["indicator"].to_numpy()[usable],
+                                "p": p[usable],
+                                "hit": (actual >= thr)[usable].astype(float),
+                            }
+                        )
+                    )
     scores = pd.concat(score_parts, ignore_index=True)
     events = pd.concat(event_parts, ignore_index=True)
     events["sq"] = (events["p"] - events["hit"]) ** 2
@@ -134,8 +168,13 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
 
 
 def _summarise(scores: pd.DataFrame, events: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    point = scores.groupby(by).agg(n=("abs_error", "size"), mae=("abs_error", "mean"), mase=("scaled_error", "mean"),
-                                   coverage80=("in80", "mean"), coverage95=("in95", "mean"))
+    point = scores.groupby(by).agg(
+        n=("abs_error", "size"),
+        mae=("abs_error", "mean"),
+        mase=("scaled_error", "mean"),
+        coverage80=("in80", "mean"),
+        coverage95=("in95", "mean"),
+    )
     brier_target = events[events["offset"] == 0].groupby(by)["sq"].mean().rename("brier_target")
     brier_all = events.groupby(by)["sq"].mean().rename("brier_all")
     return point.join(brier_target).join(brier_all).reset_index()
@@ -143,8 +182,11 @@ def _summarise(scores: pd.DataFrame, events: pd.DataFrame, by: list[str]) -> pd.
 
 def _reliability(events: pd.DataFrame) -> pd.DataFrame:
     binned = events.assign(bin=pd.cut(events["p"], RELIABILITY_BINS, include_lowest=True, labels=False))
-    table = binned.groupby(["model", "bin"]).agg(n=("hit", "size"), mean_predicted=("p", "mean"),
-                                                  observed_frequency=("hit", "mean")).reset_index()
+    table = (
+        binned.groupby(["model", "bin"])
+        .agg(n=("hit", "size"), mean_predicted=("p", "mean"), observed_frequency=("hit", "mean"))
+        .reset_index()
+    )
     table["bin_lower"] = RELIABILITY_BINS[table["bin"].astype(int)]
     table["bin_upper"] = RELIABILITY_BINS[table["bin"].astype(int) + 1]
     return table[["model", "bin_lower", "bin_upper", "n", "mean_predicted", "observed_frequency"]]

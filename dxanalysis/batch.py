@@ -20,6 +20,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -32,6 +33,7 @@ import pandas as pd
 from . import paths, provinces
 from .errors import DxError
 from .io import atomic_write_csv, atomic_write_text
+from .pipeline import STEPS, Pipeline
 from .provenance import is_synthetic
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
@@ -52,6 +54,8 @@ def _strip_volatile(nb) -> None:
         for key in _VOLATILE_CELL_KEYS:
             meta.pop(key, None)
         cell.metadata.pop("execution", None)
+        if cell.metadata.get("tags") == []:  # papermill adds empty tags; the jupytext twins have none
+            del cell.metadata["tags"]
 
 
 def is_dead_kernel(exc: BaseException) -> bool:
@@ -60,11 +64,19 @@ def is_dead_kernel(exc: BaseException) -> bool:
     return any(s in text for s in ("DeadKernelError", "Kernel died", "kernel died", "Kernel didn't respond"))
 
 
-def execute_notebook(notebook: Path, output: Path, parameters: dict, html_output: Path | None = None,
-                     retries: int = 1, timeout: int = 600) -> None:
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    html_output: Path | None = None,
+    retries: int = 1,
+    timeout: int = 600,
+    warm: bool = False,
+) -> None:
     """Execute a notebook with papermill into ``output`` (atomically), optionally also as HTML.
 
     A kernel that dies at start-up is retried ``retries`` times; any other failure raises.
+    ``warm`` runs it on this process's warm kernel (:mod:`dxanalysis.warm`).
     """
     import nbformat
     import papermill as pm
@@ -74,9 +86,17 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, html_output
     attempt = 0
     while True:
         try:
-            nb = pm.execute_notebook(str(notebook), str(tmp), parameters=parameters, kernel_name=paths.KERNEL_NAME,
-                                     cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                                     execution_timeout=timeout)
+            nb = pm.execute_notebook(
+                str(notebook),
+                str(tmp),
+                parameters=parameters,
+                kernel_name=paths.KERNEL_NAME,
+                cwd=str(notebook.parent),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                engine_name="dxwarm" if warm else None,
+            )
             break
         except BaseException as exc:
             if attempt < retries and is_dead_kernel(exc):
@@ -109,9 +129,14 @@ def render_html(nb) -> str:
 def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
     """Hash of everything a province report depends on: notebook, library, params, data, parameters."""
     digest = hashlib.sha256()
-    sources = [notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK, *sorted((paths.PROJECT_ROOT / "dxanalysis").rglob("*.py")),
-               *sorted(paths.PARAMS_DIR.rglob("*.yaml")), *sorted(paths.PROVINCES_DIR.glob("*.csv")),
-               paths.INDEX766_XLSX, *data_files]
+    sources = [
+        notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK,
+        *sorted((paths.PROJECT_ROOT / "dxanalysis").rglob("*.py")),
+        *sorted(paths.PARAMS_DIR.rglob("*.yaml")),
+        *sorted(paths.PROVINCES_DIR.glob("*.csv")),
+        paths.INDEX766_XLSX,
+        *data_files,
+    ]
     for source in sources:
         digest.update(str(source.name).encode())
         digest.update(Path(source).read_bytes())
@@ -124,15 +149,20 @@ class BatchResult:
     succeeded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)   # "provinces" and "publish" stages
+    seconds: dict[str, float] = field(default_factory=dict)  # "provinces" and "publish" stages
 
 
-def _province_job(code: str, parameters: dict, out_dir: str, notebook: str) -> tuple[str, str | None]:
+def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
     """Run one province (in a worker process). Returns (code, error message or None)."""
     out = Path(out_dir)
     try:
-        execute_notebook(Path(notebook), out / "provinces" / f"{code}.ipynb",
-                         parameters, html_output=out / "provinces" / f"{code}.html")
+        execute_notebook(
+            Path(notebook),
+            out / "provinces" / f"{code}.ipynb",
+            parameters,
+            html_output=out / "provinces" / f"{code}.html",
+            warm=warm,
+        )
         return code, None
     except BaseException as exc:  # reported in the summary, never lost
         message = str(exc).strip().splitlines()
@@ -178,10 +208,21 @@ def _jobs(value: str | int | None) -> int:
     return jobs
 
 
-def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = "auto", as_of: str = "",
-              data: str = "", scenario: str = "", model: str = "pooled", out_dir: Path | None = None,
-              resume: bool = False, scheduler: str | None = None, extras: bool = True,
-              progress: bool = True, notebook: Path | None = None) -> BatchResult:
+def run_batch(
+    province_codes: list[str] | None = None,
+    jobs: str | int | None = "auto",
+    as_of: str = "",
+    data: str = "",
+    scenario: str = "",
+    model: str = "pooled",
+    out_dir: Path | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    extras: bool = True,
+    progress: bool = True,
+    notebook: Path | None = None,
+    fresh_kernels: bool = False,
+) -> BatchResult:
     """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
 
     Parameters
@@ -202,6 +243,8 @@ def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = 
         Also run the merger-explorer and forecast-skill notebooks.
     notebook : Path, optional
         Province notebook to run (default ``notebooks/01_province_report.ipynb``).
+    fresh_kernels : bool
+        Start a fresh kernel per notebook instead of one warm kernel per worker (:mod:`dxanalysis.warm`).
     """
     notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
     from tqdm import tqdm
@@ -219,21 +262,40 @@ def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = 
         check_parameters(code, as_of or None, data_abs, "", scenario, model)
     data_files = expand_data_argument(data_abs or None)
     result = BatchResult()
+    # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
+    started = time.perf_counter()
+    build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
+    build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
+    result.seconds["pipeline"] = time.perf_counter() - started
+    warm = not fresh_kernels
     todo: dict[str, dict] = {}
     for code in codes:
-        parameters = {"province": code, "as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario,
-                      "model": model, "output_dir": str(results_dir)}
+        parameters = {
+            "province": code,
+            "as_of": as_of,
+            "data": data_abs,
+            "targets": "",
+            "scenario": scenario,
+            "model": model,
+            "output_dir": str(results_dir),
+            "build_dir": str(build.dir),
+        }
         stamp = out / "provinces" / f"{code}.fingerprint"
-        key = fingerprint(parameters, data_files, notebook)
-        if resume and stamp.exists() and stamp.read_text() == key and (out / "provinces" / f"{code}.html").exists() \
-                and (results_dir / f"forecast_{code}.csv").exists():
+        key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
+        if (
+            resume
+            and stamp.exists()
+            and stamp.read_text() == key
+            and (out / "provinces" / f"{code}.html").exists()
+            and (results_dir / f"forecast_{code}.csv").exists()
+        ):
             result.skipped.append(code)
             continue
         todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
     workers = _jobs(jobs)
     bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
     started = time.perf_counter()
-    outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook))
+    outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm)
     result.seconds["provinces"] = time.perf_counter() - started
     bar.close()
     for code, error in sorted(outcomes.items()):
@@ -246,28 +308,37 @@ def run_batch(province_codes: list[str] | None = None, jobs: str | int | None = 
     published = sorted(set(result.succeeded) | set(result.skipped))
     started = time.perf_counter()
     if published:
-        _publish(out, results_dir, published, as_of, data_abs, model, result, extras)
+        _publish(out, results_dir, published, build.dir, data_abs, result, extras, warm)
     result.seconds["publish"] = time.perf_counter() - started
     return result
 
 
-def _run_jobs(todo: dict[str, dict], workers: int, out: Path, scheduler: str | None, bar,
-              notebook: str) -> dict[str, str | None]:
+def _run_jobs(
+    todo: dict[str, dict], workers: int, out: Path, scheduler: str | None, bar, notebook: str, warm: bool
+) -> dict[str, str | None]:
     outcomes: dict[str, str | None] = {}
     if not todo:
         return outcomes
     if scheduler:
         from .distributed_runner import run_on_cluster
 
-        for code, error in run_on_cluster(scheduler, _province_job,
-                                          [(c, todo[c]["parameters"], str(out), notebook) for c in todo]):
+        for code, error in run_on_cluster(
+            scheduler, _province_job, [(c, todo[c]["parameters"], str(out), notebook, False) for c in todo]
+        ):
             outcomes[code] = error
             bar.update(1)
         return outcomes
     out.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker, initargs=(str(out / "batch.log"),)) as pool:
-        futures = {pool.submit(_province_job, code, spec["parameters"], str(out), notebook): code
-                   for code, spec in todo.items()}
+    # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
+    # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_quiet_worker, initargs=(str(out / "batch.log"),), mp_context=context
+    ) as pool:
+        futures = {
+            pool.submit(_province_job, code, spec["parameters"], str(out), notebook, warm): code
+            for code, spec in todo.items()
+        }
         for future in as_completed(futures):
             try:
                 code, error = future.result()
@@ -278,37 +349,50 @@ def _run_jobs(todo: dict[str, dict], workers: int, out: Path, scheduler: str | N
     return outcomes
 
 
-def _publish(out: Path, results_dir: Path, published: list[str], as_of: str, data: str, model: str,
-             result: BatchResult, extras: bool) -> None:
-    from .forecast import forecast, load_table
+def _publish(
+    out: Path,
+    results_dir: Path,
+    published: list[str],
+    build_dir: Path,
+    data: str,
+    result: BatchResult,
+    extras: bool,
+    warm: bool,
+) -> None:
+    from .pipeline import read_tables
     from .report import read_results
 
-    province_rows = read_results(results_dir, published)
-    national = forecast(load_table(data or None), as_of=as_of or None, model=model)
-    national = national[national["province_code"] == provinces.NATIONAL_CODE]
-    national["deadline_passed"] = national["deadline_passed"].astype(bool)
-    forecasts = pd.concat([national, province_rows], ignore_index=True)
+    # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
+    tables = read_tables(build_dir)
+    national = tables.forecasts[tables.forecasts["province_code"] == provinces.NATIONAL_CODE]
+    forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
     atomic_write_csv(forecasts, out / "forecasts.csv")
-    overview_params = {"results_dir": str(results_dir), "as_of": as_of, "data": data, "model": model,
-                       "provinces_run": ",".join(published)}
+    first = tables.forecasts.iloc[0]
+    overview_params = {
+        "results_dir": str(results_dir),
+        "as_of": str(first["as_of"]),
+        "data": data,
+        "model": str(first["model"]),
+        "provinces_run": ",".join(published),
+        "build_dir": str(build_dir),
+    }
     extra_reports = []
     jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
     if extras:
-        jobs += [(EXTRA_NOTEBOOKS[0], {"data": data}), (EXTRA_NOTEBOOKS[1], {"data": data})]
+        jobs += [(EXTRA_NOTEBOOKS[0], {"data": data}), (EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir)})]
     for name, params in jobs:
         stem = Path(name).stem
         try:
             with _stderr_to(out / "batch.log"):
-                execute_notebook(paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params,
-                                 html_output=out / f"{stem}.html")
+                execute_notebook(
+                    paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
+                )
             extra_reports.append(stem)
         except BaseException as exc:
-            result.failed[stem] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
+            result.failed[stem] = (
+                f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
+            )
     atomic_write_text(_index_html(forecasts, published, extra_reports, result), out / "index.html")
-
-
-_STATUS_STYLE = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fdae61",
-                 "off_track": "#d73027", "no_data": "#bdbdbd"}
 
 
 def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], result: BatchResult) -> str:
@@ -316,20 +400,26 @@ def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: li
     report; the targets still ahead first, then the past ones as history."""
     import jinja2
 
+    from .labels import STATUS_COLOURS, STATUS_WORDS, SYNTHETIC_TEXT, SYNTHETIC_TITLE, verdict
     from .registry import load_indicators
-    from .report import STATUS_WORDS
 
     indicators = load_indicators()
     names = {c: provinces.province_name(c) for c in published}
     passed = forecasts["deadline_passed"].astype(str).isin(["True", "true"])
     sections = []
     for title, note, part in (
-            ("Targets still ahead", "Forecast status at each deadline.", forecasts[~passed]),
-            ("History: deadlines passed", "Met or missed at the deadline (the value then, not a forecast).",
-             forecasts[passed])):
+        ("Targets still ahead", "Forecast status at each deadline.", forecasts[~passed]),
+        ("History: deadlines passed", "Met or missed at the deadline (the value then, not a forecast).", forecasts[passed]),
+    ):
         order = part.drop_duplicates("target_id").sort_values(["deadline", "target_id"])
-        targets = [{"id": t.target_id, "label": indicators[t.indicator].title_en,
-                    "detail": f"{t.comparator} {t.target_value:g}% by {t.deadline}"} for t in order.itertuples()]
+        targets = [
+            {
+                "id": t.target_id,
+                "label": indicators[t.indicator].title_en,
+                "detail": f"{t.comparator} {t.target_value:g}% by {t.deadline}",
+            }
+            for t in order.itertuples()
+        ]
         rows = []
         for code in ["00"] + published:
             sub = part[part["province_code"] == code].set_index("target_id")
@@ -341,22 +431,40 @@ def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: li
                 row = sub.loc[target["id"]]
                 label = STATUS_WORDS[row["status"]]
                 if row["deadline_passed"] in (True, "True", "true"):
-                    label = {"achieved": "met", "no_data": "no data"}.get(row["status"], "missed")
+                    label = verdict(row["status"])
                 p = row["p_hit"]
-                cells.append({"status": row["status"], "label": label,
-                              "p": float(p) if isinstance(p, float) and p == p and label not in ("met", "missed") else None})
-            rows.append({"code": code, "name": provinces.NATIONAL_NAME if code == "00" else names[code],
-                         "href": "02_national_overview.html" if code == "00" else f"provinces/{code}.html",
-                         "cells": cells})
+                cells.append(
+                    {
+                        "status": row["status"],
+                        "label": label,
+                        "p": float(p) if isinstance(p, float) and p == p and label not in ("met", "missed") else None,
+                    }
+                )
+            rows.append(
+                {
+                    "code": code,
+                    "name": provinces.NATIONAL_NAME if code == "00" else names[code],
+                    "href": "02_national_overview.html" if code == "00" else f"provinces/{code}.html",
+                    "cells": cells,
+                }
+            )
         if targets:
             sections.append({"title": title, "note": note, "targets": targets, "rows": rows})
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                                     autoescape=True, keep_trailing_newline=True)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
+    )
     return environment.get_template("index.html.j2").render(
-        as_of=str(forecasts["as_of"].iloc[0]), model=str(forecasts["model"].iloc[0]),
-        data_note=str(forecasts["data_note"].iloc[0]), synthetic=is_synthetic(forecasts["data_note"].unique()),
-        extra_reports=extra_reports, sections=sections, colours=_STATUS_STYLE,
-        failures=sorted(result.failed.items()))
+        as_of=str(forecasts["as_of"].iloc[0]),
+        model=str(forecasts["model"].iloc[0]),
+        data_note=str(forecasts["data_note"].iloc[0]),
+        synthetic=is_synthetic(forecasts["data_note"].unique()),
+        extra_reports=extra_reports,
+        sections=sections,
+        colours=STATUS_COLOURS,
+        synthetic_title=SYNTHETIC_TITLE,
+        synthetic_text=SYNTHETIC_TEXT,
+        failures=sorted(result.failed.items()),
+    )
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

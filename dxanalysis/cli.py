@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from pathlib import Path
 
 from .errors import DxError, InputProblems
 from .io import OutputRefused, check_output
@@ -26,9 +25,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         try:
             if looks_like_766(file):
                 table, others = load_index766(file, period=args.period, scope=args.scope)
-                print(f"{file}: ok - 766 table ({', '.join(table['scale'].unique())} scale), "
-                      f"{table['province_code'].nunique()} provinces, {_periods(table)}, "
-                      f"scopes {', '.join(sorted(table['scope'].unique()))}, {len(others)} non-province rows kept apart")
+                print(
+                    f"{file}: ok - 766 table ({', '.join(table['scale'].unique())} scale), "
+                    f"{table['province_code'].nunique()} provinces, {_periods(table)}, "
+                    f"scopes {', '.join(sorted(table['scope'].unique()))}, {len(others)} non-province rows kept apart"
+                )
                 continue
             frame = load_observations(file)
             with warnings.catch_warnings():
@@ -36,11 +37,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 result = harmonise([frame], scheme=args.scheme, require_weights=False)
             periods = sorted(frame["period"].unique())
             unweighted = int((result.table["method"] == "not combined: percentages without weights").sum())
-            note = (f"; {unweighted} merged province-months have only percentages: harmonise them with "
-                    "--weights or numerators/denominators") if unweighted else ""
-            print(f"{file}: ok - {len(frame)} rows, {frame['province'].nunique()} province labels "
-                  f"({result.schemes[0].split(': ', 1)[1]}), {len(periods)} periods ({periods[0]}..{periods[-1]}), "
-                  f"{frame['indicator'].nunique()} indicators; {len(result.warnings)} incomplete-province notes{note}")
+            note = (
+                (
+                    f"; {unweighted} merged province-months have only percentages: harmonise them with "
+                    "--weights or numerators/denominators"
+                )
+                if unweighted
+                else ""
+            )
+            print(
+                f"{file}: ok - {len(frame)} rows, {frame['province'].nunique()} province labels "
+                f"({result.schemes[0].split(': ', 1)[1]}), {len(periods)} periods ({periods[0]}..{periods[-1]}), "
+                f"{frame['indicator'].nunique()} indicators; {len(result.warnings)} incomplete-province notes{note}"
+            )
         except InputProblems as exc:
             failed += 1
             print(exc.render(), file=sys.stderr)
@@ -62,8 +71,10 @@ def _cmd_harmonise(args: argparse.Namespace) -> int:
         print(f"warning: {line}", file=sys.stderr)
     _write_csv(result.table, args.out, [*args.files, args.weights])
     table = result.table
-    print(f"wrote {args.out}: {len(table)} rows, {table['province_code'].nunique()} provinces, "
-          f"{(~table['complete']).sum()} incomplete province-months")
+    print(
+        f"wrote {args.out}: {len(table)} rows, {table['province_code'].nunique()} provinces, "
+        f"{(~table['complete']).sum()} incomplete province-months"
+    )
     return 0
 
 
@@ -77,9 +88,11 @@ def _cmd_index766(args: argparse.Namespace) -> int:
     _write_csv(table, args.out, [args.file])
     if args.others:
         _write_csv(others, args.others, [args.file])
-    print(f"wrote {args.out}: {table['province_code'].nunique()} provinces, {_periods(table)}, "
-          f"{', '.join(table['scale'].unique())} scale; "
-          f"{len(others)} department/commune rows kept apart" + (f" in {args.others}" if args.others else ""))
+    print(
+        f"wrote {args.out}: {table['province_code'].nunique()} provinces, {_periods(table)}, "
+        f"{', '.join(table['scale'].unique())} scale; "
+        f"{len(others)} department/commune rows kept apart" + (f" in {args.others}" if args.others else "")
+    )
     return 0
 
 
@@ -89,18 +102,28 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
     start, end = default_range()
     codes = [normalise_province(c.strip()) for c in args.provinces.split(",") if c.strip()] if args.provinces else None
-    result = fetch(args.out, args.start or start, args.end or end, base_url=args.base_url, offline=args.offline,
-                   province_codes=codes, jobs=args.jobs, include_low_confidence=args.include_low_confidence,
-                   progress=not args.quiet)
+    result = fetch(
+        args.out,
+        args.start or start,
+        args.end or end,
+        base_url=args.base_url,
+        offline=args.offline,
+        province_codes=codes,
+        jobs=args.jobs,
+        include_low_confidence=args.include_low_confidence,
+        progress=not args.quiet,
+    )
     for line in result.messages[:200]:
         print(f"note: {line}", file=sys.stderr)
     if len(result.messages) > 200:
         print(f"note: ... and {len(result.messages) - 200} more (see missing.csv)", file=sys.stderr)
     obs = result.observations
-    print(f"{'replayed' if args.offline else 'fetched'} {obs['period'].nunique()} month(s), "
-          f"{obs['province_code'].nunique()} provinces, {obs['indicator'].nunique()} indicators: {len(obs)} observations, "
-          f"{len(result.scores)} 766 rows, {len(result.missing)} missing (see missing.csv); "
-          f"{result.requests_sent} request(s) sent; wrote {', '.join(str(p) for p in result.written)}")
+    print(
+        f"{'replayed' if args.offline else 'fetched'} {obs['period'].nunique()} month(s), "
+        f"{obs['province_code'].nunique()} provinces, {obs['indicator'].nunique()} indicators: {len(obs)} observations, "
+        f"{len(result.scores)} 766 rows, {len(result.missing)} missing (see missing.csv); "
+        f"{result.requests_sent} request(s) sent; wrote {', '.join(str(p) for p in result.written)}"
+    )
     if obs.empty:
         print("no observation could be read: nothing to forecast from", file=sys.stderr)
         return 1
@@ -144,13 +167,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", help="CSV: province, weight[, period, indicator] for rows with only a percentage")
     p.set_defaults(func=_cmd_harmonise)
 
-    p = sub.add_parser("index766", help="tidy a 766 table: the 2025 Excel export, a 2026 JSON table or answer, "
-                                        "or fetch's index766.csv (real scores, in points)")
+    p = sub.add_parser(
+        "index766",
+        help="tidy a 766 table: the 2025 Excel export, a 2026 JSON table or answer, "
+        "or fetch's index766.csv (real scores, in points)",
+    )
     p.add_argument("file")
     p.add_argument("--period", help="YYYY-MM (default: from the file name, e.g. T10_2025)")
     p.add_argument("--out", required=True)
-    p.add_argument("--scope", choices=["year_to_date", "month"],
-                   help="scope of the province sheets when their names do not say (year to date or month)")
+    p.add_argument(
+        "--scope",
+        choices=["year_to_date", "month"],
+        help="scope of the province sheets when their names do not say (year to date or month)",
+    )
     p.add_argument("--others", help="also write the department and commune rows here")
     p.set_defaults(func=_cmd_index766)
 
@@ -162,8 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="rebuild the tables from OUT/raw without the network")
     p.add_argument("--provinces", help="comma-separated codes or names (default: all 34)")
     p.add_argument("--jobs", type=int, help="requests in flight at once (default 4)")
-    p.add_argument("--include-low-confidence", action="store_true",
-                   help="also write indicators whose field mapping is a guess (flagged in source)")
+    p.add_argument(
+        "--include-low-confidence",
+        action="store_true",
+        help="also write indicators whose field mapping is a guess (flagged in source)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_fetch)
 

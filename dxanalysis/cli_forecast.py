@@ -16,14 +16,30 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     codes = [normalise_province(c.strip()) for c in args.provinces.split(",")] if args.provinces else None
     out = Path(args.out) if args.out else None
-    result = run_batch(codes, jobs=args.jobs, as_of=args.as_of or "", data=args.data or "", scenario=args.scenario or "",
-                       model=args.model, out_dir=out, resume=args.resume, scheduler=args.scheduler,
-                       extras=not args.no_extras, progress=not args.quiet)
+    from .config import run_settings
+
+    settings = run_settings()
+    result = run_batch(
+        codes,
+        jobs=args.jobs or settings.jobs,
+        as_of=args.as_of or settings.as_of,
+        data=args.data or "",
+        scenario=args.scenario or settings.scenario,
+        model=args.model or settings.model,
+        out_dir=out,
+        resume=args.resume,
+        scheduler=args.scheduler,
+        extras=not args.no_extras,
+        progress=not args.quiet,
+        fresh_kernels=args.fresh_kernels,
+    )
     from . import paths
 
     where = out or paths.REPORTS_DIR
-    print(f"{len(result.succeeded)} province report(s) written, {len(result.skipped)} unchanged (resume), "
-          f"{len(result.failed)} failure(s); open {where}/index.html (kernel messages: {where}/batch.log)")
+    print(
+        f"{len(result.succeeded)} province report(s) written, {len(result.skipped)} unchanged (resume), "
+        f"{len(result.failed)} failure(s); open {where}/index.html (kernel messages: {where}/batch.log)"
+    )
     if result.failed:
         print("failures:", file=sys.stderr)
         for name, error in sorted(result.failed.items()):
@@ -33,8 +49,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from .batch import execute_notebook
     from . import paths
+    from .batch import execute_notebook
 
     for notebook in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
         execute_notebook(notebook, notebook, {})
@@ -51,9 +67,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     result = forecast(table, as_of=args.as_of, model=args.model, scenario=args.scenario)
     atomic_write_csv(result, out)
     counts = result["status"].value_counts().to_dict()
-    print(f"wrote {args.out}: {len(result)} rows ({result['province_code'].nunique()} units incl. national, "
-          f"{result['target_id'].nunique()} targets), model {args.model}, as of {result['as_of'].iloc[0]}; "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(
+        f"wrote {args.out}: {len(result)} rows ({result['province_code'].nunique()} units incl. national, "
+        f"{result['target_id'].nunique()} targets), model {args.model}, as of {result['as_of'].iloc[0]}; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
     if is_synthetic(result["data_note"]):
         print("note: forecasts from SYNTHETIC data (the bundled panel); not official figures", file=sys.stderr)
     return 0
@@ -89,16 +107,21 @@ def register(sub) -> None:
 
     p = sub.add_parser("batch", help="produce the reports for every province (what `make report` runs)")
     p.add_argument("--provinces", help="comma-separated codes or names (default: all 34)")
-    p.add_argument("--jobs", default="auto", help="parallel processes (default: auto = number of cores)")
-    p.add_argument("--as-of", dest="as_of", help="YYYY-MM (default: the last month in the data)")
+    p.add_argument("--jobs", help="parallel processes (default: params/run.yaml, auto = number of cores)")
+    p.add_argument("--as-of", dest="as_of", help="YYYY-MM (default: params/run.yaml; there, the data's last month)")
     p.add_argument("--data", help="observation file or folder (default: the bundled SYNTHETIC panel)")
     p.add_argument("--scenario", help="what-if for every report, e.g. pace=+1.5,from=2025-11")
-    p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS)
+    p.add_argument("--model", choices=MODELS, help="forecast model (default: params/run.yaml)")
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument("--resume", action="store_true", help="skip reports whose inputs and code are unchanged")
     p.add_argument("--scheduler", help="Dask scheduler address (e.g. tcp://host:8786) to run the jobs on a cluster")
     p.add_argument("--no-extras", action="store_true", help="skip the merger-explorer and forecast-skill notebooks")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="a fresh kernel per notebook (default: one warm kernel per worker, reset between notebooks)",
+    )
     p.set_defaults(func=_cmd_batch)
 
     p = sub.add_parser("notebooks", help="re-execute the committed notebooks in place (fresh nbval references)")

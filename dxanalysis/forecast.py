@@ -28,8 +28,8 @@ from scipy import special
 
 from . import provinces
 from .errors import DxError
-from .provenance import source_note
 from .periods import add_months, is_period, months_between
+from .provenance import source_note
 from .provinces import MERGER_PERIOD, NATIONAL_CODE, NATIONAL_NAME
 from .registry import load_indicators, load_targets
 
@@ -57,10 +57,34 @@ MERGER_SHIFT_SD = 0.10
 STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "no_data")
 
 FORECAST_COLUMNS = [
-    "province_code", "province_name", "region", "target_id", "indicator", "deadline", "target_value", "comparator",
-    "as_of", "last_period", "last_value", "forecast", "lo80", "hi80", "lo95", "hi95", "p_hit", "required_pace",
-    "recent_pace", "growth_ratio", "status", "deadline_passed", "horizon_months", "n_obs", "pooling_weight", "model",
-    "scenario", "data_note",
+    "province_code",
+    "province_name",
+    "region",
+    "target_id",
+    "indicator",
+    "deadline",
+    "target_value",
+    "comparator",
+    "as_of",
+    "last_period",
+    "last_value",
+    "forecast",
+    "lo80",
+    "hi80",
+    "lo95",
+    "hi95",
+    "p_hit",
+    "required_pace",
+    "recent_pace",
+    "growth_ratio",
+    "status",
+    "deadline_passed",
+    "horizon_months",
+    "n_obs",
+    "pooling_weight",
+    "model",
+    "scenario",
+    "data_note",
 ]
 
 
@@ -86,10 +110,10 @@ class Panel:
     def col(self, period: str) -> int:
         return months_between(self.periods[0], period)
 
-    def truncated(self, last_col: int) -> "Panel":
+    def truncated(self, last_col: int) -> Panel:
         """The panel as it was known at column ``last_col`` (later months hidden)."""
         values = self.values.copy()
-        values[:, last_col + 1:] = np.nan
+        values[:, last_col + 1 :] = np.nan
         return Panel(self.keys, self.periods, values, self.source_note)
 
 
@@ -142,7 +166,8 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
     regions = provinces.current_provinces().set_index("code")["region"].to_dict()
     keys["region"] = keys["province_code"].map(regions).fillna("national")
     keys["province_name"] = keys["province_code"].map(
-        lambda c: NATIONAL_NAME if c == NATIONAL_CODE else provinces.province_name(c))
+        lambda c: NATIONAL_NAME if c == NATIONAL_CODE else provinces.province_name(c)
+    )
     note = source_note(table.get("source", pd.Series(dtype=str)).dropna().unique())
     return Panel(keys=keys, periods=periods, values=wide.to_numpy(float), source_note=note)
 
@@ -174,13 +199,13 @@ def _from_scale(values: np.ndarray, scale: str) -> np.ndarray:
 class DiffStats:
     """Per-series statistics of consecutive observed changes inside a window."""
 
-    slope: np.ndarray        # drift per month (on the model's scale)
-    sum_k: np.ndarray        # months spanned by the changes used
-    pairs: np.ndarray        # number of changes used
-    sigma2: np.ndarray       # variance of a one-month change around the drift
-    last_value: np.ndarray   # last observed value (model scale)
-    last_col: np.ndarray     # column of the last observation (-1 when none)
-    n_obs: np.ndarray        # observations in the window
+    slope: np.ndarray  # drift per month (on the model's scale)
+    sum_k: np.ndarray  # months spanned by the changes used
+    pairs: np.ndarray  # number of changes used
+    sigma2: np.ndarray  # variance of a one-month change around the drift
+    last_value: np.ndarray  # last observed value (model scale)
+    last_col: np.ndarray  # column of the last observation (-1 when none)
+    n_obs: np.ndarray  # observations in the window
 
 
 def diff_stats(z: np.ndarray, origin: int, window: int, merger_col: int, drift: bool = True) -> DiffStats:
@@ -191,7 +216,7 @@ def diff_stats(z: np.ndarray, origin: int, window: int, merger_col: int, drift: 
     level shift of the new provinces' reporting, not the trend.
     """
     lo = max(0, origin - window + 1)
-    sub = z[:, lo:origin + 1]
+    sub = z[:, lo : origin + 1]
     n_series, width = sub.shape
     observed = ~np.isnan(sub)
     idx = np.where(observed, np.arange(width)[None, :], -1)
@@ -206,14 +231,25 @@ def diff_stats(z: np.ndarray, origin: int, window: int, merger_col: int, drift: 
     sum_k = k.sum(axis=1).astype(float)
     pairs = valid.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        slope = np.where(sum_k > 0, delta.sum(axis=1) / np.where(sum_k > 0, sum_k, 1), np.nan) if drift else np.zeros(n_series)
+        slope = (
+            np.where(sum_k > 0, delta.sum(axis=1) / np.where(sum_k > 0, sum_k, 1), np.nan) if drift else np.zeros(n_series)
+        )
         centred = np.where(valid, (delta - k * np.nan_to_num(slope)[:, None]) ** 2 / np.where(k > 0, k, 1), 0.0)
         dof = pairs - (1 if drift else 0)
         sigma2 = np.where(dof > 0, centred.sum(axis=1) / np.where(dof > 0, dof, 1), np.nan)
     last_col_local = last_idx[:, -1]
-    last_value = np.where(last_col_local >= 0, np.take_along_axis(sub, np.maximum(last_col_local, 0)[:, None], 1)[:, 0], np.nan)
-    return DiffStats(slope=slope, sum_k=sum_k, pairs=pairs, sigma2=sigma2, last_value=last_value,
-                     last_col=np.where(last_col_local >= 0, last_col_local + lo, -1), n_obs=observed.sum(axis=1))
+    last_value = np.where(
+        last_col_local >= 0, np.take_along_axis(sub, np.maximum(last_col_local, 0)[:, None], 1)[:, 0], np.nan
+    )
+    return DiffStats(
+        slope=slope,
+        sum_k=sum_k,
+        pairs=pairs,
+        sigma2=sigma2,
+        last_value=last_value,
+        last_col=np.where(last_col_local >= 0, last_col_local + lo, -1),
+        n_obs=observed.sum(axis=1),
+    )
 
 
 def _pool_noise(sigma2: np.ndarray, dof: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,8 +258,13 @@ def _pool_noise(sigma2: np.ndarray, dof: np.ndarray, groups: np.ndarray) -> tupl
     for group in np.unique(groups):
         members = groups == group
         usable = members & np.isfinite(sigma2) & (dof >= 2)
-        prior = np.nanmean(sigma2[usable]) if usable.any() else np.nanmean(sigma2[members & np.isfinite(sigma2)]) \
-            if (members & np.isfinite(sigma2)).any() else 0.01
+        prior = (
+            np.nanmean(sigma2[usable])
+            if usable.any()
+            else np.nanmean(sigma2[members & np.isfinite(sigma2)])
+            if (members & np.isfinite(sigma2)).any()
+            else 0.01
+        )
         d = np.where(np.isfinite(sigma2), np.maximum(dof, 0), 0).astype(float)
         s = np.where(np.isfinite(sigma2), sigma2, 0.0)
         out[members] = ((d * s + PRIOR_DF * prior) / (d + PRIOR_DF))[members]
@@ -242,7 +283,7 @@ class Predictive:
     location: np.ndarray
     sd: np.ndarray
     df: np.ndarray
-    last_value: np.ndarray   # percent
+    last_value: np.ndarray  # percent
     last_col: np.ndarray
     n_obs: np.ndarray
     pooling_weight: np.ndarray = field(default_factory=lambda: np.array([]))
@@ -287,7 +328,7 @@ class Fit:
 
     model: str
     scale: str
-    last_value: np.ndarray   # model scale
+    last_value: np.ndarray  # model scale
     last_col: np.ndarray
     n_obs: np.ndarray
     slope: np.ndarray
@@ -296,7 +337,7 @@ class Fit:
     df: np.ndarray
     weight: np.ndarray
     merger_col: int
-    linear: tuple | None = None   # (intercept, x_bar, sxx, n, values) for the linear model
+    linear: tuple | None = None  # (intercept, x_bar, sxx, n, values) for the linear model
 
     def at(self, target_col: np.ndarray | int) -> Predictive:
         target = np.broadcast_to(np.asarray(target_col), self.last_col.shape).astype(float)
@@ -304,24 +345,40 @@ class Fit:
             intercept, x_bar, sxx, n = self.linear
             location = intercept + self.slope * target
             with np.errstate(invalid="ignore", divide="ignore"):
-                variance = self.sigma2 * (1 + 1 / n + np.where(sxx > 0, (target - x_bar) ** 2 / np.where(sxx > 0, sxx, 1), 0))
+                variance = self.sigma2 * (
+                    1 + 1 / n + np.where(sxx > 0, (target - x_bar) ** 2 / np.where(sxx > 0, sxx, 1), 0)
+                )
             location = np.where(n >= 2, location, np.where(n == 1, self.last_value, np.nan))
-            return Predictive(scale="identity", location=location, sd=np.sqrt(np.maximum(variance, 1e-12)), df=self.df,
-                              last_value=self.last_value, last_col=self.last_col, n_obs=n.astype(int),
-                              pooling_weight=self.weight)
+            return Predictive(
+                scale="identity",
+                location=location,
+                sd=np.sqrt(np.maximum(variance, 1e-12)),
+                df=self.df,
+                last_value=self.last_value,
+                last_col=self.last_col,
+                n_obs=n.astype(int),
+                pooling_weight=self.weight,
+            )
         h = target - self.last_col
         extra = 0.0
         if self.model == "pooled":
             # The reporting level shift when the horizon crosses the merger.
             crosses = (self.last_col < self.merger_col) & (target >= self.merger_col)
-            extra = np.where(crosses, MERGER_SHIFT_SD ** 2, 0.0)
+            extra = np.where(crosses, MERGER_SHIFT_SD**2, 0.0)
         location = self.last_value + self.slope * h
-        variance = h * self.sigma2 + h ** 2 * np.where(np.isfinite(self.slope_var), self.slope_var, 0.0) + extra
+        variance = h * self.sigma2 + h**2 * np.where(np.isfinite(self.slope_var), self.slope_var, 0.0) + extra
         sd = np.sqrt(np.maximum(variance, 1e-12))
         location = np.where(self.last_col >= 0, location, np.nan)
-        return Predictive(scale=self.scale, location=location, sd=sd, df=self.df,
-                          last_value=_from_scale(self.last_value, self.scale), last_col=self.last_col, n_obs=self.n_obs,
-                          pooling_weight=self.weight)
+        return Predictive(
+            scale=self.scale,
+            location=location,
+            sd=sd,
+            df=self.df,
+            last_value=_from_scale(self.last_value, self.scale),
+            last_col=self.last_col,
+            n_obs=self.n_obs,
+            pooling_weight=self.weight,
+        )
 
 
 def fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
@@ -329,7 +386,7 @@ def fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit
     if model not in MODELS:
         raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     window = window or (POOLED_WINDOW if model == "pooled" else WINDOW)
-    values = panel.values[:, :origin + 1]
+    values = panel.values[:, : origin + 1]
     groups = panel.keys["indicator"].to_numpy()
     if model == "linear":
         return _fit_linear(values, origin, window, groups, panel.merger_col)
@@ -346,8 +403,19 @@ def fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit
         slope_var = slope_var + _drift_instability(z, origin, panel.merger_col, groups)
     if model == "naive":
         slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
-    return Fit(model=model, scale=scale, last_value=st.last_value, last_col=st.last_col, n_obs=st.n_obs, slope=slope,
-               slope_var=slope_var, sigma2=sigma2, df=df, weight=weight, merger_col=panel.merger_col)
+    return Fit(
+        model=model,
+        scale=scale,
+        last_value=st.last_value,
+        last_col=st.last_col,
+        n_obs=st.n_obs,
+        slope=slope,
+        slope_var=slope_var,
+        sigma2=sigma2,
+        df=df,
+        weight=weight,
+        merger_col=panel.merger_col,
+    )
 
 
 def _drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.ndarray) -> np.ndarray:
@@ -357,7 +425,7 @@ def _drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.n
     variance v1 + v2 if the drift were stable; the excess, averaged over an indicator's series
     (method of moments, floored at 0), is the variance added to every drift of that indicator.
     """
-    half = min(WINDOW // 2, (origin + 1) // 2)   # short histories: two shorter halves
+    half = min(WINDOW // 2, (origin + 1) // 2)  # short histories: two shorter halves
     out = np.zeros(z.shape[0])
     if half < 3:
         return out
@@ -398,7 +466,9 @@ def _partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) 
         for region in np.unique(regions[members]):
             in_region = has & (regions == region)
             if in_region.sum() >= 2:
-                mu[members & (regions == region)] = np.sum(precision[in_region] * slope[in_region]) / precision[in_region].sum()
+                mu[members & (regions == region)] = (
+                    np.sum(precision[in_region] * slope[in_region]) / precision[in_region].sum()
+                )
         residual = slope[has] - mu[has]
         tau2 = max(np.var(residual, ddof=1) - np.median(slope_var[has]), 1e-6 * np.var(slope[has]) + 1e-10)
         v = np.where(has, slope_var, np.inf)
@@ -411,7 +481,7 @@ def _partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) 
 
 def _fit_linear(values: np.ndarray, origin: int, window: int, groups: np.ndarray, merger_col: int) -> Fit:
     lo = max(0, origin - window + 1)
-    y = values[:, lo:origin + 1]
+    y = values[:, lo : origin + 1]
     x = np.arange(lo, origin + 1, dtype=float)[None, :] * np.ones_like(y)
     mask = ~np.isnan(y)
     n = mask.sum(axis=1).astype(float)
@@ -425,13 +495,24 @@ def _fit_linear(values: np.ndarray, origin: int, window: int, groups: np.ndarray
         intercept = y_bar - slope * x_bar
         resid = np.where(mask, y - intercept[:, None] - slope[:, None] * x, 0.0)
         dof = n - 2
-        s2 = np.where(dof > 0, (resid ** 2).sum(1) / np.where(dof > 0, dof, 1), np.nan)
+        s2 = np.where(dof > 0, (resid**2).sum(1) / np.where(dof > 0, dof, 1), np.nan)
     s2, df = _pool_noise(s2, dof, groups)
     last_col = np.where(mask.any(1), lo + (mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)), -1)
     last_value = np.where(last_col >= 0, np.take_along_axis(values, np.maximum(last_col, 0)[:, None], 1)[:, 0], np.nan)
-    return Fit(model="linear", scale="identity", last_value=last_value, last_col=last_col, n_obs=n.astype(int),
-               slope=slope, slope_var=np.zeros_like(slope), sigma2=s2, df=df, weight=np.ones_like(n),
-               merger_col=merger_col, linear=(intercept, x_bar, sxx, n))
+    return Fit(
+        model="linear",
+        scale="identity",
+        last_value=last_value,
+        last_col=last_col,
+        n_obs=n.astype(int),
+        slope=slope,
+        slope_var=np.zeros_like(slope),
+        sigma2=s2,
+        df=df,
+        weight=np.ones_like(n),
+        merger_col=merger_col,
+        linear=(intercept, x_bar, sxx, n),
+    )
 
 
 # --------------------------------------------------------------------------- pace and status
@@ -439,7 +520,7 @@ def _fit_linear(values: np.ndarray, origin: int, window: int, groups: np.ndarray
 
 def recent_pace(panel: Panel, origin: int, months: int = RECENT_MONTHS) -> np.ndarray:
     """Observed pace, percentage points per month, over the last ``months`` (merger jump excluded)."""
-    st = diff_stats(panel.values[:, :origin + 1], origin, months + 1, panel.merger_col, drift=True)
+    st = diff_stats(panel.values[:, : origin + 1], origin, months + 1, panel.merger_col, drift=True)
     return np.where(st.pairs >= 2, st.slope, np.nan)
 
 
@@ -448,11 +529,12 @@ def limit_coefficient(value: float, limit: float = 100.0) -> float:
     if not math.isfinite(value):
         return 1.0
     ratio = min(max(value / limit, 0.0), 1.0)
-    return 1.0 - ratio ** LIMIT_EXPONENT
+    return 1.0 - ratio**LIMIT_EXPONENT
 
 
-def decide_status(last_value: float, threshold: float, required: float, recent: float, p_hit: float,
-                  at_limit: bool, upper: float = 100.0) -> tuple[str, float]:
+def decide_status(
+    last_value: float, threshold: float, required: float, recent: float, p_hit: float, at_limit: bool, upper: float = 100.0
+) -> tuple[str, float]:
     """Status of a target whose deadline has not passed (README, "Status rule").
 
     1. ``achieved`` when the last value already meets the target.
@@ -533,9 +615,10 @@ def parse_scenario(text: str | dict | Scenario | None) -> Scenario | None:
     if isinstance(text, str):
         fields = {}
         for part in re.split(r"[,;]\s*", text.strip()):
-            if "=" not in part:
-                raise DxError(f"scenario {text!r}: expected key=value pairs, e.g. pace=+1.5,from=2025-11")
-            key, value = part.split("=", 1)
+            separator = "=" if "=" in part else ":"  # pace:+1.5 also reads (papermill comments cannot hold '=')
+            if separator not in part:
+                raise DxError(f"scenario {text!r}: expected key=value pairs, e.g. pace=+1.5,from=2026-11")
+            key, value = part.split(separator, 1)
             fields[key.strip().lower()] = value.strip()
     else:
         fields = {str(k).lower(): v for k, v in text.items()}
@@ -546,6 +629,10 @@ def parse_scenario(text: str | dict | Scenario | None) -> Scenario | None:
         pace = float(fields["pace"])
     except ValueError as exc:
         raise DxError(f"scenario pace {fields['pace']!r} is not a number (points per month)") from exc
+    if not math.isfinite(pace) or abs(pace) > 100:
+        raise DxError(
+            f"scenario pace {fields['pace']!r}: expected a finite number of points per month between -100 and +100"
+        )
     if not is_period(str(fields["from"])):
         raise DxError(f"scenario from {fields['from']!r} is not YYYY-MM")
     indicator = fields.get("indicator")
@@ -615,8 +702,26 @@ def forecast(
         thresholds = _province_thresholds(target, keys["province_code"].tolist(), targets is None)
         for j, (i, key) in enumerate(zip(series, keys.itertuples(index=False))):
             threshold, deadline_period, deadline = thresholds[j]
-            rows.append(_row(panel, pred, i, key, target, threshold, deadline_period, deadline, origin, as_of, upper,
-                             pace[i], model, scenario, panel.col(deadline_period), fitted))
+            rows.append(
+                _row(
+                    panel,
+                    pred,
+                    i,
+                    key,
+                    target,
+                    threshold,
+                    deadline_period,
+                    deadline,
+                    origin,
+                    as_of,
+                    upper,
+                    pace[i],
+                    model,
+                    scenario,
+                    panel.col(deadline_period),
+                    fitted,
+                )
+            )
         for code in all_codes:
             if code not in present:
                 rows.append(_no_data_row(code, region_of.get(code, "national"), target, as_of, model, scenario))
@@ -639,16 +744,40 @@ def _province_thresholds(target, codes: list[str], use_overrides: bool) -> list[
     return out
 
 
-def _row(panel, pred, i, key, target, threshold, deadline_period, deadline, origin, as_of, upper, pace_i, model,
-         scenario, deadline_col, fitted):
-    effective = threshold - float(target.tolerance)   # the value that counts as meeting it
-    values = panel.values[i, :origin + 1]
+def _row(
+    panel,
+    pred,
+    i,
+    key,
+    target,
+    threshold,
+    deadline_period,
+    deadline,
+    origin,
+    as_of,
+    upper,
+    pace_i,
+    model,
+    scenario,
+    deadline_col,
+    fitted,
+):
+    effective = threshold - float(target.tolerance)  # the value that counts as meeting it
+    values = panel.values[i, : origin + 1]
     observed = np.flatnonzero(~np.isnan(values))
     base = {
-        "province_code": key.province_code, "province_name": key.province_name, "region": key.region,
-        "target_id": target.target_id, "indicator": target.indicator, "deadline": str(deadline),
-        "target_value": threshold, "comparator": target.comparator, "as_of": as_of, "model": model,
-        "scenario": scenario.label() if scenario else "", "recent_pace": pace_i,
+        "province_code": key.province_code,
+        "province_name": key.province_name,
+        "region": key.region,
+        "target_id": target.target_id,
+        "indicator": target.indicator,
+        "deadline": str(deadline),
+        "target_value": threshold,
+        "comparator": target.comparator,
+        "as_of": as_of,
+        "model": model,
+        "scenario": scenario.label() if scenario else "",
+        "recent_pace": pace_i,
     }
     if len(observed) == 0:
         return {**base, "status": "no_data", "deadline_passed": deadline_period <= as_of}
@@ -661,24 +790,53 @@ def _row(panel, pred, i, key, target, threshold, deadline_period, deadline, orig
         realised = values[at_deadline[-1]] if len(at_deadline) else math.nan
         met = realised >= effective if math.isfinite(realised) else False
         base.update({"last_period": panel.periods[at_deadline[-1]] if len(at_deadline) else None, "last_value": realised})
-        return {**base, "forecast": realised, "lo80": realised, "hi80": realised, "lo95": realised, "hi95": realised,
-                "p_hit": float(met) if math.isfinite(realised) else math.nan, "deadline_passed": True,
-                "horizon_months": 0, "status": ("achieved" if met else "off_track") if math.isfinite(realised) else "no_data",
-                "required_pace": math.nan, "growth_ratio": math.nan, "pooling_weight": math.nan}
+        return {
+            **base,
+            "forecast": realised,
+            "lo80": realised,
+            "hi80": realised,
+            "lo95": realised,
+            "hi95": realised,
+            "p_hit": float(met) if math.isfinite(realised) else math.nan,
+            "deadline_passed": True,
+            "horizon_months": 0,
+            "status": ("achieved" if met else "off_track") if math.isfinite(realised) else "no_data",
+            "required_pace": math.nan,
+            "growth_ratio": math.nan,
+            "pooling_weight": math.nan,
+        }
     if deadline_col != panel.col(target.deadline_period):
         pred = fitted.at(deadline_col)
-    shift = scenario.shift(target.indicator, key.province_code, panel.col(scenario.start), last_col, deadline_col) \
-        if scenario else 0.0
+    shift = (
+        scenario.shift(target.indicator, key.province_code, panel.col(scenario.start), last_col, deadline_col)
+        if scenario
+        else 0.0
+    )
     one = _slice(pred, i)
     quant = _quantiles(one, shift, median_name="forecast")
     p_hit = float(one.prob_at_least(effective, shift)[0])
     months_left = deadline_col - last_col
     required = (effective - last_value) / months_left if months_left > 0 else math.inf
-    status, ratio = decide_status(last_value, effective, required, pace_i + (scenario.pace if shift else 0.0), p_hit,
-                                  at_limit=threshold >= upper, upper=upper)
-    return {**base, **quant, "p_hit": p_hit, "required_pace": max(required, 0.0) if status != "achieved" else 0.0,
-            "growth_ratio": ratio, "status": status, "deadline_passed": False, "horizon_months": int(months_left),
-            "pooling_weight": float(pred.pooling_weight[i]) if len(pred.pooling_weight) else math.nan}
+    status, ratio = decide_status(
+        last_value,
+        effective,
+        required,
+        pace_i + (scenario.pace if shift else 0.0),
+        p_hit,
+        at_limit=threshold >= upper,
+        upper=upper,
+    )
+    return {
+        **base,
+        **quant,
+        "p_hit": p_hit,
+        "required_pace": max(required, 0.0) if status != "achieved" else 0.0,
+        "growth_ratio": ratio,
+        "status": status,
+        "deadline_passed": False,
+        "horizon_months": int(months_left),
+        "pooling_weight": float(pred.pooling_weight[i]) if len(pred.pooling_weight) else math.nan,
+    }
 
 
 #: Central intervals reported everywhere: name -> quantile.
@@ -693,17 +851,34 @@ def _quantiles(pred: Predictive, shift: float, median_name: str) -> dict[str, fl
 
 
 def _slice(pred: Predictive, i: int) -> Predictive:
-    return Predictive(scale=pred.scale, location=pred.location[i:i + 1], sd=pred.sd[i:i + 1], df=pred.df[i:i + 1],
-                      last_value=pred.last_value[i:i + 1], last_col=pred.last_col[i:i + 1], n_obs=pred.n_obs[i:i + 1],
-                      upper=pred.upper)
+    return Predictive(
+        scale=pred.scale,
+        location=pred.location[i : i + 1],
+        sd=pred.sd[i : i + 1],
+        df=pred.df[i : i + 1],
+        last_value=pred.last_value[i : i + 1],
+        last_col=pred.last_col[i : i + 1],
+        n_obs=pred.n_obs[i : i + 1],
+        upper=pred.upper,
+    )
 
 
 def _no_data_row(code, region, target, as_of, model, scenario):
-    return {"province_code": code, "province_name": NATIONAL_NAME if code == NATIONAL_CODE else provinces.province_name(code),
-            "region": region, "target_id": target.target_id, "indicator": target.indicator, "deadline": str(target.deadline),
-            "target_value": float(target.threshold), "comparator": target.comparator, "as_of": as_of, "status": "no_data",
-            "model": model, "scenario": scenario.label() if scenario else "",
-            "deadline_passed": target.deadline_period <= as_of}
+    return {
+        "province_code": code,
+        "province_name": NATIONAL_NAME if code == NATIONAL_CODE else provinces.province_name(code),
+        "region": region,
+        "target_id": target.target_id,
+        "indicator": target.indicator,
+        "deadline": str(target.deadline),
+        "target_value": float(target.threshold),
+        "comparator": target.comparator,
+        "as_of": as_of,
+        "status": "no_data",
+        "model": model,
+        "scenario": scenario.label() if scenario else "",
+        "deadline_passed": target.deadline_period <= as_of,
+    }
 
 
 def load_bundled_table() -> pd.DataFrame:
@@ -734,13 +909,22 @@ def path_to(table: pd.DataFrame, province_code: str, indicator: str) -> pd.DataF
     return sub[["period", "value"]].sort_values("period", ignore_index=True)
 
 
-def fan(table: pd.DataFrame, province_code: str, indicator: str, until: str, as_of: str | None = None,
-        model: str = DEFAULT_MODEL, scenario: str | Scenario | None = None) -> pd.DataFrame:
+def fan(
+    table: pd.DataFrame,
+    province_code: str,
+    indicator: str,
+    until: str,
+    as_of: str | None = None,
+    model: str = DEFAULT_MODEL,
+    scenario: str | Scenario | None = None,
+) -> pd.DataFrame:
     """Monthly predictive quantiles from the month after ``as_of`` to ``until`` (for fan charts)."""
     scenario = parse_scenario(scenario)
     panel = build_panel(table, as_of=as_of)
     origin = len(panel.periods) - 1
-    match = np.flatnonzero(((panel.keys["province_code"] == province_code) & (panel.keys["indicator"] == indicator)).to_numpy())
+    match = np.flatnonzero(
+        ((panel.keys["province_code"] == province_code) & (panel.keys["indicator"] == indicator)).to_numpy()
+    )
     if not len(match):
         return pd.DataFrame(columns=["period", "median", "lo80", "hi80", "lo95", "hi95"])
     i = match[0]
@@ -749,11 +933,29 @@ def fan(table: pd.DataFrame, province_code: str, indicator: str, until: str, as_
     for step in range(1, months_between(panel.periods[-1], until) + 1):
         col = origin + step
         pred = _slice(fitted.at(col), i)
-        shift = scenario.shift(indicator, province_code, panel.col(scenario.start), int(pred.last_col[0]), col) \
-            if scenario else 0.0
+        shift = (
+            scenario.shift(indicator, province_code, panel.col(scenario.start), int(pred.last_col[0]), col)
+            if scenario
+            else 0.0
+        )
         rows.append({"period": add_months(panel.periods[-1], step), **_quantiles(pred, shift, median_name="median")})
     return pd.DataFrame(rows)
 
 
-__all__ = ["forecast", "predict", "fit", "Fit", "build_panel", "decide_status", "parse_scenario", "Scenario", "MODELS",
-           "DEFAULT_MODEL", "FORECAST_COLUMNS", "fan", "path_to", "load_table", "ratio_of_sums"]
+__all__ = [
+    "forecast",
+    "predict",
+    "fit",
+    "Fit",
+    "build_panel",
+    "decide_status",
+    "parse_scenario",
+    "Scenario",
+    "MODELS",
+    "DEFAULT_MODEL",
+    "FORECAST_COLUMNS",
+    "fan",
+    "path_to",
+    "load_table",
+    "ratio_of_sums",
+]

@@ -30,8 +30,17 @@ from .observations import load_many, read_text_table
 from .provinces import MERGER_PERIOD, Scheme
 
 HARMONISED_COLUMNS = [
-    "province_code", "province_name", "period", "indicator", "numerator", "denominator", "value",
-    "complete", "constituents", "method", "source",
+    "province_code",
+    "province_name",
+    "period",
+    "indicator",
+    "numerator",
+    "denominator",
+    "value",
+    "complete",
+    "constituents",
+    "method",
+    "source",
 ]
 
 
@@ -44,7 +53,7 @@ class Harmonised:
     """Result of :func:`harmonise`: the table and what was decided on the way."""
 
     table: pd.DataFrame
-    schemes: list[str] = field(default_factory=list)   # one line per file: which list was used
+    schemes: list[str] = field(default_factory=list)  # one line per file: which list was used
     warnings: list[str] = field(default_factory=list)
 
 
@@ -63,23 +72,34 @@ def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFr
     side = np.where(frame["period"] < MERGER_PERIOD, "before", "after")
     frame["unit_scheme"] = [schemes[s] for s in side]
     problems = []
-    codes = {(label, sch): provinces.try_resolve(label, sch)
-             for label, sch in set(zip(frame["province"], frame["unit_scheme"]))}
+    codes = {
+        (label, sch): provinces.try_resolve(label, sch) for label, sch in set(zip(frame["province"], frame["unit_scheme"]))
+    }
     unit_codes = [codes[(label, sch)] for label, sch in zip(frame["province"], frame["unit_scheme"])]
     for row, code in zip(frame.itertuples(index=False), unit_codes):
         if code is None:
             other = "current" if row.unit_scheme == "legacy" else "legacy"
             hint = ""
             if provinces.try_resolve(row.province, other):
-                hint = (f" (it is a {other}-list province: this file was read with the {row.unit_scheme} list; "
-                        f"pass --scheme {other} or keep one list per side of {MERGER_PERIOD})")
-            problems.append(Problem(row.source_file, row.source_row, "province",
-                                    f"{row.province!r} is not in the {row.unit_scheme} list of provinces{hint}"))
+                hint = (
+                    f" (it is a {other}-list province: this file was read with the {row.unit_scheme} list; "
+                    f"pass --scheme {other} or keep one list per side of {MERGER_PERIOD})"
+                )
+            problems.append(
+                Problem(
+                    row.source_file,
+                    row.source_row,
+                    "province",
+                    f"{row.province!r} is not in the {row.unit_scheme} list of provinces{hint}",
+                )
+            )
     if problems:
         raise InputProblems(problems)
     frame["unit_code"] = unit_codes
     to_current = provinces.legacy_to_current()
-    frame["province_code"] = [to_current[c] if s == "legacy" else c for c, s in zip(frame["unit_code"], frame["unit_scheme"])]
+    frame["province_code"] = [
+        to_current[c] if s == "legacy" else c for c, s in zip(frame["unit_code"], frame["unit_scheme"])
+    ]
     # An unchanged province is one territory under both lists: call it current either way.
     single = {new for new, olds in provinces.constituents().items() if len(olds) == 1}
     unchanged = frame["province_code"].isin(single)
@@ -90,8 +110,11 @@ def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFr
 
 def _check_overlaps(rows: pd.DataFrame) -> None:
     key = ["province_code", "period", "indicator"]
-    stats = rows.assign(whole=rows["unit_scheme"] == "current").groupby(key, sort=True).agg(
-        n=("unit_code", "size"), whole=("whole", "any"))
+    stats = (
+        rows.assign(whole=rows["unit_scheme"] == "current")
+        .groupby(key, sort=True)
+        .agg(n=("unit_code", "size"), whole=("whole", "any"))
+    )
     repeated = rows[rows.duplicated(["unit_scheme", "unit_code", "period", "indicator"], keep=False)]
     bad = set(stats.index[(stats["whole"] & (stats["n"] > 1))]) | set(map(tuple, repeated[key].to_numpy().tolist()))
     if not bad:
@@ -100,10 +123,16 @@ def _check_overlaps(rows: pd.DataFrame) -> None:
     flagged = rows[[tuple(k) in bad for k in rows[key].to_numpy().tolist()]]
     for (code, period, indicator), group in flagged.groupby(key, sort=True):
         where = "; ".join(f"{r.source_file}:{r.source_row} ({r.province})" for r in group.itertuples())
-        problems.append(Problem(group["source_file"].iloc[-1], int(group["source_row"].iloc[-1]), "province",
-                                f"overlap: {provinces.province_name(code)} ({code}) {period} {indicator} is reported more "
-                                f"than once, as a whole and/or through its old provinces: {where}; expected each "
-                                "province-month once"))
+        problems.append(
+            Problem(
+                group["source_file"].iloc[-1],
+                int(group["source_row"].iloc[-1]),
+                "province",
+                f"overlap: {provinces.province_name(code)} ({code}) {period} {indicator} is reported more "
+                f"than once, as a whole and/or through its old provinces: {where}; expected each "
+                "province-month once",
+            )
+        )
     raise InputProblems(problems)
 
 
@@ -121,15 +150,20 @@ def _weights_lookup(weights: pd.DataFrame | None) -> dict[tuple, float]:
 def _weight_for(row, lookup: dict[tuple, float]) -> float:
     if not np.isnan(row.weight):
         return float(row.weight)
-    for key in ((row.unit_code, row.period, row.indicator), (row.unit_code, row.period, ""),
-                (row.unit_code, "", row.indicator), (row.unit_code, "", "")):
+    for key in (
+        (row.unit_code, row.period, row.indicator),
+        (row.unit_code, row.period, ""),
+        (row.unit_code, "", row.indicator),
+        (row.unit_code, "", ""),
+    ):
         if key in lookup:
             return lookup[key]
     return np.nan
 
 
-def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str,
-             require_weights: bool = True) -> tuple[pd.DataFrame, list[str]]:
+def _combine(
+    rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str, require_weights: bool = True
+) -> tuple[pd.DataFrame, list[str]]:
     """Combine each (new province, period, indicator) group into one row (vectorised)."""
     key = ["province_code", "period", "indicator"]
     members = provinces.constituents()
@@ -154,9 +188,14 @@ def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str
         parts["w_value"] = parts["weight"] * parts["value"]
         grouped = parts.groupby(key, sort=False)
         agg = grouped.agg(
-            numerator=("numerator", "sum"), denominator=("denominator", "sum"), w_value=("w_value", "sum"),
-            weight=("weight", "sum"), all_ratio=("has_ratio", "all"), all_weight=("has_weight", "all"),
-            all_complete=("complete", "all"), n=("unit_code", "size"),
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            w_value=("w_value", "sum"),
+            weight=("weight", "sum"),
+            all_ratio=("has_ratio", "all"),
+            all_weight=("has_weight", "all"),
+            all_complete=("complete", "all"),
+            n=("unit_code", "size"),
             constituents=("unit_code", lambda c: "+".join(sorted(c))),
             source=("source", lambda s: "; ".join(sorted({x for x in s if x}))),
         ).reset_index()
@@ -168,14 +207,23 @@ def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str
         elif unweighted.any():
             bad = parts.merge(agg.loc[unweighted, key], on=key)
             for r in bad[~bad["has_ratio"] & ~bad["has_weight"]].itertuples(index=False):
-                problems.append(Problem(r.source_file, r.source_row, "value",
-                                        f"{r.province!r} has only a percentage and must be combined into "
-                                        f"{provinces.province_name(r.province_code)} ({r.province_code}) for {r.period} "
-                                        f"{r.indicator}; expected numerator and denominator, a 'weight' column, or "
-                                        "--weights FILE (columns province, weight[, period, indicator])"))
+                problems.append(
+                    Problem(
+                        r.source_file,
+                        r.source_row,
+                        "value",
+                        f"{r.province!r} has only a percentage and must be combined into "
+                        f"{provinces.province_name(r.province_code)} ({r.province_code}) for {r.period} "
+                        f"{r.indicator}; expected numerator and denominator, a 'weight' column, or "
+                        "--weights FILE (columns province, weight[, period, indicator])",
+                    )
+                )
             raise InputProblems(problems)
-        agg["value"] = np.where(agg["all_ratio"], agg["numerator"] / agg["denominator"] * 100,
-                                agg["w_value"] / agg["weight"].where(agg["weight"] > 0))
+        agg["value"] = np.where(
+            agg["all_ratio"],
+            agg["numerator"] / agg["denominator"] * 100,
+            agg["w_value"] / agg["weight"].where(agg["weight"] > 0),
+        )
         agg.loc[~agg["all_ratio"], ["numerator", "denominator"]] = np.nan
         agg["method"] = np.where(agg["all_ratio"], "sum of numerators / sum of denominators", f"weighted by {weight_basis}")
         agg.loc[unweighted, "method"] = "not combined: percentages without weights"
@@ -190,8 +238,10 @@ def _combine(rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str
             periods_ = sorted(periods_)
             names = ", ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in missing)
             shown = ", ".join(periods_[:6]) + (f" and {len(periods_) - 6} more" if len(periods_) > 6 else "")
-            messages.append(f"{provinces.province_name(code)} ({code}) {indicator}: no data from {names} in {shown}; "
-                            "those months are marked incomplete")
+            messages.append(
+                f"{provinces.province_name(code)} ({code}) {indicator}: no data from {names} in {shown}; "
+                "those months are marked incomplete"
+            )
     table = pd.concat([passed, combined], ignore_index=True) if len(combined) else passed
     names = {code: provinces.province_name(code) for code in table["province_code"].unique()}
     table["province_name"] = table["province_code"].map(names)
@@ -240,8 +290,9 @@ def harmonise(
         schemes = _schemes_for(frame, scheme)
         file = frame["source_file"].iloc[0] if len(frame) else "input"
         how = "forced" if scheme else "detected"
-        scheme_notes.append(f"{file}: " + ", ".join(
-            f"{side} {MERGER_PERIOD}: {sch} list ({how})" for side, sch in schemes.items()))
+        scheme_notes.append(
+            f"{file}: " + ", ".join(f"{side} {MERGER_PERIOD}: {sch} list ({how})" for side, sch in schemes.items())
+        )
         resolved.append(_resolve_units(frame, schemes))
     rows = pd.concat(resolved, ignore_index=True)
     _check_overlaps(rows)
@@ -259,7 +310,16 @@ def load_weights(path: str | Path) -> pd.DataFrame:
     lowered = {c.lower(): c for c in frame.columns}
     missing = [c for c in ("province", "weight") if c not in lowered]
     if missing:
-        raise InputProblems([Problem(str(path), 1, None, f"missing column(s) {', '.join(missing)}; expected province, weight[, period, indicator]")])
+        raise InputProblems(
+            [
+                Problem(
+                    str(path),
+                    1,
+                    None,
+                    f"missing column(s) {', '.join(missing)}; expected province, weight[, period, indicator]",
+                )
+            ]
+        )
     frame = frame.rename(columns={v: k for k, v in lowered.items()})
     problems = []
     for i, row in enumerate(frame.itertuples(index=False), start=2):
@@ -286,5 +346,4 @@ def harmonise_files(paths_: list[str | Path], scheme: Scheme | None = None, weig
         return harmonise(frames, scheme=scheme, weights=weight_frame, weight_basis=basis)
 
 
-__all__ = ["harmonise", "harmonise_files", "load_weights", "Harmonised", "IncompleteProvinceWarning",
-           "HARMONISED_COLUMNS"]
+__all__ = ["harmonise", "harmonise_files", "load_weights", "Harmonised", "IncompleteProvinceWarning", "HARMONISED_COLUMNS"]

@@ -51,8 +51,13 @@ SCOPES = ("year_to_date", "month")
 
 # Words in sheet names that give the scope (matched on the normalised name, so "Điểm năm",
 # "diem_nam", "Year to date" and "Điểm tháng 10" all work).
-_SCOPE_WORDS = (("thang", "month"), ("month", "month"), ("nam", "year_to_date"), ("year", "year_to_date"),
-                ("ytd", "year_to_date"))
+_SCOPE_WORDS = (
+    ("thang", "month"),
+    ("month", "month"),
+    ("nam", "year_to_date"),
+    ("year", "year_to_date"),
+    ("ytd", "year_to_date"),
+)
 
 
 def scope_of_sheet(sheet: str) -> str | None:
@@ -62,6 +67,7 @@ def scope_of_sheet(sheet: str) -> str | None:
         if word in key:
             return scope
     return None
+
 
 INDEX766_SCHEMA = pa.DataFrameSchema(
     {
@@ -117,8 +123,9 @@ def _province_label(unit_name: str) -> str | None:
     return text
 
 
-def load_index766(path: str | Path, period: str | None = None,
-                  scope: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_index766(
+    path: str | Path, period: str | None = None, scope: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a 766 table of either generation (see the module docstring).
 
     Parameters
@@ -157,8 +164,17 @@ def load_index766(path: str | Path, period: str | None = None,
     if period is None:
         period = period_from_filename(path.name)
         if period is None:
-            raise InputProblems([Problem(file, None, None, "cannot tell the month from the file name; "
-                                         "expected --period YYYY-MM or a name such as bao_cao_T10_2025.xlsx")])
+            raise InputProblems(
+                [
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        "cannot tell the month from the file name; "
+                        "expected --period YYYY-MM or a name such as bao_cao_T10_2025.xlsx",
+                    )
+                ]
+            )
     elif not is_period(period):
         raise InputProblems([Problem(file, None, None, f"period {period!r} is not YYYY-MM")])
     try:
@@ -175,17 +191,30 @@ def load_index766(path: str | Path, period: str | None = None,
         sheet_scope = scope_of_sheet(sheet) or scope
         has_provinces = any(_province_label(str(n)) for n in frame["TEN"])
         if sheet_scope is None and has_provinces:
-            problems.append(Problem(label, 1, None, "cannot tell whether this sheet holds year-to-date or monthly "
-                                    "scores; expected a sheet name with 'năm'/'year' or 'tháng'/'month' "
-                                    "(as in 'Điểm năm', 'Điểm tháng'), or --scope year_to_date|month"))
+            problems.append(
+                Problem(
+                    label,
+                    1,
+                    None,
+                    "cannot tell whether this sheet holds year-to-date or monthly "
+                    "scores; expected a sheet name with 'năm'/'year' or 'tháng'/'month' "
+                    "(as in 'Điểm năm', 'Điểm tháng'), or --scope year_to_date|month",
+                )
+            )
             continue
         for position, record in enumerate(frame.to_dict("records"), start=2):
             name = str(record["TEN"]).strip()
             is_province_level = str(record.get("LOAI_COQUAN", "1")).strip() in ("1", "1.0")
             province_label = _province_label(name) if is_province_level else None
             if province_label is None or sheet_scope is None:
-                others.append({"sheet": sheet, "unit_name": name, "dashboard_code": str(record["MA_COQUAN"]),
-                               **{c: record[c] for c in (*COMPONENTS, TOTAL[0])}})
+                others.append(
+                    {
+                        "sheet": sheet,
+                        "unit_name": name,
+                        "dashboard_code": str(record["MA_COQUAN"]),
+                        **{c: record[c] for c in (*COMPONENTS, TOTAL[0])},
+                    }
+                )
                 continue
             code = provinces.try_resolve(province_label, "current")
             if code is None:
@@ -198,13 +227,23 @@ def load_index766(path: str | Path, period: str | None = None,
                 rows.append((code, period, sheet_scope, component, points, max_points, name, str(record["MA_COQUAN"])))
             stated = _points(record[TOTAL[0]], label, position, TOTAL[0], TOTAL[1], problems)
             if abs(stated - total) > 0.05:
-                problems.append(Problem(label, position, TOTAL[0],
-                                        f"{stated:g} does not equal the sum of the six components ({total:.2f})"))
+                problems.append(
+                    Problem(
+                        label, position, TOTAL[0], f"{stated:g} does not equal the sum of the six components ({total:.2f})"
+                    )
+                )
             rows.append((code, period, sheet_scope, TOTAL[0], stated, TOTAL[1], name, str(record["MA_COQUAN"])))
             seen_scopes.add(sheet_scope)
     if not rows and not problems:
-        problems.append(Problem(file, None, None, "no sheet with the 766 columns "
-                                f"({', '.join(REQUIRED_COLUMNS)}) and a province score sheet ('Điểm năm' or 'Điểm tháng')"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                None,
+                "no sheet with the 766 columns "
+                f"({', '.join(REQUIRED_COLUMNS)}) and a province score sheet ('Điểm năm' or 'Điểm tháng')",
+            )
+        )
     if problems:
         raise InputProblems(problems)
     return _finish(rows, file, "766-2025", f"{SOURCE}: {path.name}"), pd.DataFrame(others)
@@ -226,13 +265,16 @@ def _validate(table: pd.DataFrame, file: str) -> pd.DataFrame:
     try:
         table = INDEX766_SCHEMA.validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise InputProblems([Problem(file, None, str(c.column), f"{c.failure_case!r} fails the check {c.check}")
-                             for c in exc.failure_cases.itertuples()]) from exc
+        raise InputProblems(
+            [
+                Problem(file, None, str(c.column), f"{c.failure_case!r} fails the check {c.check}")
+                for c in exc.failure_cases.itertuples()
+            ]
+        ) from exc
     return table.sort_values(["scale", "period", "scope", "province_code", "component"], ignore_index=True)
 
 
-def rows_from_evaluation(units: list[dict], period: str, scope: str, file: str,
-                         problems: list[Problem]) -> list[tuple]:
+def rows_from_evaluation(units: list[dict], period: str, scope: str, file: str, problems: list[Problem]) -> list[tuple]:
     """766 rows from the 2026 API's province list (``service-results`` ``data.evaluation``).
 
     Each unit carries ``departmentName``, ``departmentCode``, ``totalScore`` and the six group
@@ -264,8 +306,11 @@ def rows_from_evaluation(units: list[dict], period: str, scope: str, file: str,
             problems.append(Problem(file, None, "totalScore", f"{where}: {stated!r} is not a number of points"))
             continue
         if abs(float(stated) - total) > 0.05 * len(COMPONENTS):
-            problems.append(Problem(file, None, "totalScore", f"{where}: {stated:g} does not equal the sum of the "
-                                    f"six groups ({total:.2f})"))
+            problems.append(
+                Problem(
+                    file, None, "totalScore", f"{where}: {stated:g} does not equal the sum of the six groups ({total:.2f})"
+                )
+            )
         rows.append((code, period, scope, TOTAL[0], float(stated), TOTAL[1], name, dashboard))
     return rows
 
@@ -284,18 +329,39 @@ def _load_2026_json(path: Path, period: str | None, scope: str | None) -> pd.Dat
         period = period or (date[:7] if is_period(date[:7]) else None)
         scope = scope or "year_to_date"
         source = f"{SOURCE_2026}, {scope.replace('_', ' ')} as of {date or period}: {path.name}"
-    elif isinstance(payload, dict) and isinstance(payload.get("data"), dict) \
-            and isinstance(payload["data"].get("evaluation"), list):
+    elif (
+        isinstance(payload, dict)
+        and isinstance(payload.get("data"), dict)
+        and isinstance(payload["data"].get("evaluation"), list)
+    ):
         if payload.get("code") != "OK":
             raise InputProblems([Problem(file, None, "code", f"the API answered {payload.get('code')!r}, not 'OK'")])
         units = payload["data"]["evaluation"]
         if period is None or scope is None:
-            raise InputProblems([Problem(file, None, None, "a raw service-results answer does not say its month "
-                                         "or scope; expected --period YYYY-MM and --scope year_to_date|month")])
+            raise InputProblems(
+                [
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        "a raw service-results answer does not say its month "
+                        "or scope; expected --period YYYY-MM and --scope year_to_date|month",
+                    )
+                ]
+            )
         source = f"{SOURCE_2026}: {path.name}"
     else:
-        raise InputProblems([Problem(file, None, None, "not a 766 table: expected a 'provinces' list (saved 2026 "
-                                     "table) or a service-results answer with data.evaluation")])
+        raise InputProblems(
+            [
+                Problem(
+                    file,
+                    None,
+                    None,
+                    "not a 766 table: expected a 'provinces' list (saved 2026 "
+                    "table) or a service-results answer with data.evaluation",
+                )
+            ]
+        )
     if period is None or not is_period(period):
         raise InputProblems([Problem(file, None, "date", f"cannot tell the month ({period!r}); expected --period YYYY-MM")])
     problems: list[Problem] = []
@@ -331,9 +397,11 @@ def combine_scores(*tables: pd.DataFrame, allow_mixed_scales: bool = False) -> p
     table = pd.concat(tables, ignore_index=True)
     scales = sorted(table["scale"].unique())
     if len(scales) > 1:
-        message = (f"766 scores of different scales ({' and '.join(scales)}): the 2025 service and the 2026 API "
-                   "score differently (national average about 86 in Oct 2025, 62.6 in Oct 2026); never read "
-                   "them as one series")
+        message = (
+            f"766 scores of different scales ({' and '.join(scales)}): the 2025 service and the 2026 API "
+            "score differently (national average about 86 in Oct 2025, 62.6 in Oct 2026); never read "
+            "them as one series"
+        )
         if not allow_mixed_scales:
             raise DxError(message + "; pass allow_mixed_scales=True to keep them side by side")
         warnings.warn(message, stacklevel=2)

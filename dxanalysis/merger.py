@@ -26,9 +26,15 @@ def crosswalk_summary() -> pd.DataFrame:
     """The 34 new provinces with the old ones that form each (Resolution 202/2025/QH15)."""
     rows = []
     for code, members in sorted(provinces.constituents().items()):
-        rows.append({"code": code, "province (since 1 Jul 2025)": provinces.province_name(code),
-                     "region": provinces.region_of(code), "old provinces": len(members),
-                     "formed from": " + ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in members)})
+        rows.append(
+            {
+                "code": code,
+                "province (since 1 Jul 2025)": provinces.province_name(code),
+                "region": provinces.region_of(code),
+                "old provinces": len(members),
+                "formed from": " + ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in members),
+            }
+        )
     return pd.DataFrame(rows)
 
 

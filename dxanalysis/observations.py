@@ -34,8 +34,17 @@ from .periods import is_period, parse_period_label
 from .registry import load_indicators
 
 OBSERVATION_COLUMNS = [
-    "province", "period", "indicator", "numerator", "denominator", "value", "source", "weight", "complete",
-    "source_file", "source_row",
+    "province",
+    "period",
+    "indicator",
+    "numerator",
+    "denominator",
+    "value",
+    "source",
+    "weight",
+    "complete",
+    "source_file",
+    "source_row",
 ]
 
 # Header spellings accepted for each contract column.
@@ -91,11 +100,17 @@ def read_text_table(path: Path) -> pd.DataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputProblems([Problem(
-            str(path), None, None,
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8 "
-            "(with or without BOM) — Excel: 'CSV UTF-8 (Comma delimited)'",
-        )]) from exc
+        raise InputProblems(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8 "
+                    "(with or without BOM) — Excel: 'CSV UTF-8 (Comma delimited)'",
+                )
+            ]
+        ) from exc
     header = text.splitlines()[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     try:
@@ -156,11 +171,20 @@ def _wide_to_tidy(frame: pd.DataFrame, indicator: str, file: str, row_offset: in
             cell = row[column]
             if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
                 continue
-            records.append({
-                "province": row[province_column], "period": period, "indicator": indicator,
-                "numerator": "", "denominator": "", "value": cell, "source": "",
-                "source_file": file, "source_row": position + row_offset, "_value_column": str(column),
-            })
+            records.append(
+                {
+                    "province": row[province_column],
+                    "period": period,
+                    "indicator": indicator,
+                    "numerator": "",
+                    "denominator": "",
+                    "value": cell,
+                    "source": "",
+                    "source_file": file,
+                    "source_row": position + row_offset,
+                    "_value_column": str(column),
+                }
+            )
     return pd.DataFrame(records)
 
 
@@ -228,7 +252,9 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     indicators = load_indicators()
     n = len(rows)
     if n == 0:
-        raise InputProblems([Problem(str(rows.attrs.get("file", "input")), None, None, "no data rows; expected at least one observation")])
+        raise InputProblems(
+            [Problem(str(rows.attrs.get("file", "input")), None, None, "no data rows; expected at least one observation")]
+        )
 
     def column(name: str) -> pd.Series:
         return rows[name] if name in rows.columns else pd.Series([""] * n, index=rows.index, dtype=object)
@@ -282,14 +308,21 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     numerator, denominator, value = parsed["numerator"], parsed["denominator"], parsed["value"].copy()
     has_num, has_den = ~np.isnan(numerator), ~np.isnan(denominator)
     for i in np.flatnonzero(has_num != has_den):
-        add(i, "denominator" if has_num[i] else "numerator",
-            "empty while its partner is given; expected both numerator and denominator, or neither")
+        add(
+            i,
+            "denominator" if has_num[i] else "numerator",
+            "empty while its partner is given; expected both numerator and denominator, or neither",
+        )
     has_ratio = has_num & has_den
     for i in np.flatnonzero(has_ratio & (denominator == 0)):
         add(i, "denominator", "is 0; expected a positive count")
     too_big = has_ratio & (numerator > denominator) & (denominator > 0)
     for i in np.flatnonzero(too_big):
-        add(i, "numerator", f"{numerator[i]:g} is greater than the denominator {denominator[i]:g}; expected numerator <= denominator")
+        add(
+            i,
+            "numerator",
+            f"{numerator[i]:g} is greater than the denominator {denominator[i]:g}; expected numerator <= denominator",
+        )
     usable = has_ratio & (denominator > 0) & ~too_big
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(usable, numerator / np.where(denominator > 0, denominator, 1) * 100, np.nan)
@@ -298,30 +331,52 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     for i in np.flatnonzero(usable & stated):
         allowed = max(VALUE_TOLERANCE, 0.5 * 10 ** -_decimals(value_cells[i]))
         if abs(value[i] - ratio[i]) > allowed:
-            add(i, value_columns[i], f"{value[i]:g} does not match numerator/denominator*100 = {ratio[i]:.4g}; expected them to agree")
+            add(
+                i,
+                value_columns[i],
+                f"{value[i]:g} does not match numerator/denominator*100 = {ratio[i]:.4g}; expected them to agree",
+            )
     value = np.where(usable & ~stated, ratio, value)
     all_blank = np.isnan(parsed["value"]) & ~has_num & ~has_den & np.array([_blank(c) for c in value_cells])
     for i in np.flatnonzero(all_blank):
         add(i, value_columns[i], "empty; expected a value (percent) or a numerator and denominator")
     out_of_bounds = ~np.isnan(value) & (value >= 0) & ((value < lower) | (value > upper)) & known
     for i in np.flatnonzero(out_of_bounds):
-        add(i, value_columns[i], f"{value[i]:g} is outside the indicator's bounds; expected a percent between {lower[i]:g} and {upper[i]:g}")
+        add(
+            i,
+            value_columns[i],
+            f"{value[i]:g} is outside the indicator's bounds; expected a percent between {lower[i]:g} and {upper[i]:g}",
+        )
 
     complete = column("complete").map(lambda c: True if _blank(c) else str(c).strip().lower() in ("true", "1", "yes"))
-    out = pd.DataFrame({
-        "province": province.to_numpy(object), "period": period.fillna("").to_numpy(object),
-        "indicator": indicator.to_numpy(object), "numerator": numerator, "denominator": denominator, "value": value,
-        "source": column("source").map(lambda c: "" if _blank(c) else str(c).strip()).to_numpy(object),
-        "weight": parsed["weight"], "complete": complete.to_numpy(bool), "source_file": files, "source_row": row_numbers,
-    }, columns=OBSERVATION_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "province": province.to_numpy(object),
+            "period": period.fillna("").to_numpy(object),
+            "indicator": indicator.to_numpy(object),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": value,
+            "source": column("source").map(lambda c: "" if _blank(c) else str(c).strip()).to_numpy(object),
+            "weight": parsed["weight"],
+            "complete": complete.to_numpy(bool),
+            "source_file": files,
+            "source_row": row_numbers,
+        },
+        columns=OBSERVATION_COLUMNS,
+    )
     if not problems:
         keyed = out.assign(_p=province.map(canonical_of).to_numpy(object))
         dupes = keyed[keyed.duplicated(["_p", "period", "indicator"], keep=False)]
         for (_, period_, indicator_), group in dupes.groupby(["_p", "period", "indicator"], sort=True):
             first = int(group["source_row"].iloc[0])
             for position in group.index[1:]:
-                add(position, "province", f"duplicate key: {group['province'].iloc[0]!r} {period_} {indicator_} already given at "
-                    f"row {first}; expected one row per province, period and indicator")
+                add(
+                    position,
+                    "province",
+                    f"duplicate key: {group['province'].iloc[0]!r} {period_} {indicator_} already given at "
+                    f"row {first}; expected one row per province, period and indicator",
+                )
     if problems:
         problems.sort(key=lambda item: (item[1].file, item[0]))
         raise InputProblems([p for _, p in problems])
@@ -329,10 +384,12 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     try:
         return OBSERVATION_SCHEMA.validate(out, lazy=True)
     except pa.errors.SchemaErrors as exc:  # a safety net: the checks above should catch all
-        raise InputProblems([
-            Problem(out["source_file"].iloc[0], None, str(c.column), f"failed {c.check}: {c.failure_case!r}")
-            for c in exc.failure_cases.itertuples()
-        ]) from exc
+        raise InputProblems(
+            [
+                Problem(out["source_file"].iloc[0], None, str(c.column), f"failed {c.check}: {c.failure_case!r}")
+                for c in exc.failure_cases.itertuples()
+            ]
+        ) from exc
 
 
 def _decimals(cell) -> int:
@@ -404,8 +461,10 @@ def load_observations(path: str | Path, indicator: str | None = None) -> pd.Data
 
 def _layout_message(columns) -> str:
     shown = ", ".join(str(c) for c in list(columns)[:8])
-    return (f"header not recognised ({shown}); expected tidy columns province, period, indicator and value "
-            "(or numerator and denominator), or a wide layout: province then one column per month (e.g. 2025-07)")
+    return (
+        f"header not recognised ({shown}); expected tidy columns province, period, indicator and value "
+        "(or numerator and denominator), or a wide layout: province then one column per month (e.g. 2025-07)"
+    )
 
 
 def _tidy_rows(frame: pd.DataFrame, file: str) -> pd.DataFrame:

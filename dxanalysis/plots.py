@@ -9,17 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .labels import STATUS_COLOURS, STATUS_WORDS
 from .provinces import MERGER_PERIOD
 from .registry import load_indicators
 
-STATUS_COLOURS = {
-    "achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fdae61",
-    "off_track": "#d73027", "no_data": "#bdbdbd",
-}
-STATUS_LABELS = {
-    "achieved": "achieved", "on_track": "on track", "needs_acceleration": "needs acceleration",
-    "off_track": "off track", "no_data": "no data",
-}
 BLUE = "#2166ac"
 
 
@@ -29,8 +22,16 @@ def apply_style() -> None:
     # costs about half a second per notebook, paid 34 times by the batch.
     plt.style.use("seaborn-v0_8-whitegrid")
     plt.rcParams.update({"font.size": 9, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8})
-    plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "axes.titleweight": "bold",
-                         "axes.titlesize": 10, "figure.titlesize": 12, "svg.hashsalt": "dxanalysis"})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 80,
+            "savefig.dpi": 80,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 10,
+            "figure.titlesize": 12,
+            "svg.hashsalt": "dxanalysis",
+        }
+    )
 
 
 def _month(period: str) -> pd.Timestamp:
@@ -42,10 +43,17 @@ def source_line(fig: plt.Figure, text: str) -> None:
     fig.text(0.01, 0.005, f"Source: {text}", ha="left", va="bottom", fontsize=7, color="#555555")
 
 
-def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_value: float | None = None,
-              deadline: str | None = None, ax: plt.Axes | None = None, title: str | None = None,
-              comparisons: dict[str, pd.DataFrame] | None = None,
-              more_targets: list[tuple[float, str]] | None = None) -> plt.Axes:
+def fan_chart(
+    history: pd.DataFrame,
+    fan: pd.DataFrame,
+    indicator: str,
+    target_value: float | None = None,
+    deadline: str | None = None,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    comparisons: dict[str, pd.DataFrame] | None = None,
+    more_targets: list[tuple[float, str]] | None = None,
+) -> plt.Axes:
     """History, forecast median with 80% and 95% bands, target line, deadline and merger date.
 
     Parameters
@@ -66,8 +74,13 @@ def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_v
         if len(history):  # join the fan to the last observation
             x = pd.concat([pd.Series([_month(history["period"].iloc[-1])]), x], ignore_index=True)
             last = history["value"].iloc[-1]
-            fan = pd.concat([pd.DataFrame([{c: last for c in ("median", "lo80", "hi80", "lo95", "hi95")}]), fan[
-                ["median", "lo80", "hi80", "lo95", "hi95"]]], ignore_index=True)
+            fan = pd.concat(
+                [
+                    pd.DataFrame([{c: last for c in ("median", "lo80", "hi80", "lo95", "hi95")}]),
+                    fan[["median", "lo80", "hi80", "lo95", "hi95"]],
+                ],
+                ignore_index=True,
+            )
         ax.fill_between(x, fan["lo95"], fan["hi95"], color=BLUE, alpha=0.15, lw=0, label="95% interval")
         ax.fill_between(x, fan["lo80"], fan["hi80"], color=BLUE, alpha=0.3, lw=0, label="80% interval")
         ax.plot(x, fan["median"], color=BLUE, ls="--", lw=1.2, label="forecast (median)")
@@ -77,11 +90,26 @@ def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_v
         ax.axvline(pd.Timestamp(deadline), color="#d73027", lw=0.8, ls="-.")
     for value, when in more_targets or []:  # later targets of the same indicator: a marker each
         ax.plot([pd.Timestamp(when)], [value], marker="D", ms=5, color="#d73027", ls="none")
-        ax.annotate(f"{value:g}% by {str(when)[:4]}", (pd.Timestamp(when), value), xytext=(-4, 4),
-                    textcoords="offset points", ha="right", fontsize=7, color="#d73027")
+        ax.annotate(
+            f"{value:g}% by {str(when)[:4]}",
+            (pd.Timestamp(when), value),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            fontsize=7,
+            color="#d73027",
+        )
     ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
-    ax.annotate("merger 1 Jul 2025", (_month(MERGER_PERIOD), ax.get_ylim()[0]), xytext=(2, 2),
-                textcoords="offset points", fontsize=7, color="#555555", rotation=90, va="bottom")
+    ax.annotate(
+        "merger 1 Jul 2025",
+        (_month(MERGER_PERIOD), ax.get_ylim()[0]),
+        xytext=(2, 2),
+        textcoords="offset points",
+        fontsize=7,
+        color="#555555",
+        rotation=90,
+        va="bottom",
+    )
     at_limit = target_value == ind.upper or any(v == ind.upper for v, _ in more_targets or [])
     ax.set_ylim(max(ind.lower, ax.get_ylim()[0]), min(ind.upper, ax.get_ylim()[1]) + (4 if at_limit else 0))
     ax.set_title(title or ind.title_en, loc="left")
@@ -96,16 +124,26 @@ def fan_chart(history: pd.DataFrame, fan: pd.DataFrame, indicator: str, target_v
     return ax
 
 
-def status_tiles(forecasts: pd.DataFrame, provinces_table: pd.DataFrame, target_id: str,
-                 ax: plt.Axes | None = None) -> plt.Axes:
+def status_tiles(
+    forecasts: pd.DataFrame, provinces_table: pd.DataFrame, target_id: str, ax: plt.Axes | None = None
+) -> plt.Axes:
     """The 34 provinces at their centroids, coloured by status (a map-like view without boundaries)."""
     ax = ax or plt.gca()
     rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["province_code"] != "00")]
-    merged = provinces_table.merge(rows[["province_code", "status", "p_hit"]], left_on="code", right_on="province_code", how="left")
+    merged = provinces_table.merge(
+        rows[["province_code", "status", "p_hit"]], left_on="code", right_on="province_code", how="left"
+    )
     merged["status"] = merged["status"].fillna("no_data")
     for status, group in merged.groupby("status"):
-        ax.scatter(group["lon"], group["lat"], s=170, marker="s", color=STATUS_COLOURS[status],
-                   edgecolor="white", label=STATUS_LABELS[status])
+        ax.scatter(
+            group["lon"],
+            group["lat"],
+            s=170,
+            marker="s",
+            color=STATUS_COLOURS[status],
+            edgecolor="white",
+            label=STATUS_WORDS[status],
+        )
     for row in merged.itertuples():
         ax.annotate(row.short_name, (row.lon, row.lat), xytext=(7, -3), textcoords="offset points", fontsize=6)
     ax.set_aspect("equal")
@@ -125,8 +163,17 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
     frame["label"] = frame["province_name"] + " (" + frame["province_code"] + ")"
     grid = frame.pivot_table(index="label", columns="target_id", values="p_hit", aggfunc="first")
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
-    sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=1, annot=True, fmt=".2f", annot_kws={"fontsize": 6},
-                cbar_kws={"label": "P(target met at deadline)"})
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=1,
+        annot=True,
+        fmt=".2f",
+        annot_kws={"fontsize": 6},
+        cbar_kws={"label": "P(target met at deadline)"},
+    )
     ax.set_xlabel("target")
     ax.set_ylabel("province")
     ax.set_title("Probability of meeting each target", loc="left")
@@ -142,8 +189,14 @@ def ranking(forecasts: pd.DataFrame, target_id: str, ax: plt.Axes | None = None)
     y = np.arange(len(rows))
     colours = [STATUS_COLOURS[s] for s in rows["status"]]
     ax.barh(y, rows["forecast"], color=colours)
-    ax.errorbar(rows["forecast"], y, xerr=[rows["forecast"] - rows["lo80"], rows["hi80"] - rows["forecast"]],
-                fmt="none", ecolor="#333333", elinewidth=0.7)
+    ax.errorbar(
+        rows["forecast"],
+        y,
+        xerr=[rows["forecast"] - rows["lo80"], rows["hi80"] - rows["forecast"]],
+        fmt="none",
+        ecolor="#333333",
+        elinewidth=0.7,
+    )
     ax.set_yticks(y, rows["province_name"], fontsize=6)
     if len(rows):
         ax.axvline(rows["target_value"].iloc[0], color="#d73027", lw=1)
@@ -166,8 +219,9 @@ def reliability_plot(reliability: pd.DataFrame, ax: plt.Axes | None = None) -> p
     return ax
 
 
-def merger_chart(parts: pd.DataFrame, whole: pd.DataFrame, indicator: str, ax: plt.Axes | None = None,
-                 title: str | None = None) -> plt.Axes:
+def merger_chart(
+    parts: pd.DataFrame, whole: pd.DataFrame, indicator: str, ax: plt.Axes | None = None, title: str | None = None
+) -> plt.Axes:
     """Old provinces' series (thin) and the harmonised new province (thick)."""
     ax = ax or plt.gca()
     ind = load_indicators()[indicator]
@@ -182,11 +236,22 @@ def merger_chart(parts: pd.DataFrame, whole: pd.DataFrame, indicator: str, ax: p
     return ax
 
 
-def province_small_multiples(table: pd.DataFrame, result: pd.DataFrame, code: str, as_of: str | None = None,
-                             model: str = "pooled", scenario: str | None = None, source: str = "") -> plt.Figure:
+def province_small_multiples(
+    table: pd.DataFrame,
+    result: pd.DataFrame,
+    code: str,
+    as_of: str | None = None,
+    model: str = "pooled",
+    scenario: str | None = None,
+    source: str = "",
+    fans: pd.DataFrame | None = None,
+) -> plt.Figure:
     """One fan chart per indicator with a target still ahead: history, the forecast to its last
     deadline, every target of that indicator (line: the first; diamonds: later ones), and the
-    national and regional trajectories. Past targets are history and are not drawn."""
+    national and regional trajectories. Past targets are history and are not drawn.
+
+    ``fans`` (the pipeline's ``fans.csv``) gives the forecast quantiles; without it they are
+    computed here (one fit per chart)."""
     from . import provinces
     from .forecast import fan, path_to
     from .report import group_series, region_codes
@@ -197,7 +262,10 @@ def province_small_multiples(table: pd.DataFrame, result: pd.DataFrame, code: st
     n = max(len(indicators), 1)
     ncols = 2
     nrows = int(np.ceil(n / ncols))
-    fig, axs = plt.subplots(nrows, ncols, figsize=(11, 3.1 * nrows), squeeze=False)
+    height = 3.0 * nrows + 1.3  # inches: the panels, then a header (title, legend) and a footer (source)
+    fig, axs = plt.subplots(nrows, ncols, figsize=(11, height), squeeze=False)
+    # A fixed layout: tight_layout measures every label and costs more than the drawing itself.
+    fig.subplots_adjust(left=0.065, right=0.985, top=1 - 1.3 / height, bottom=0.45 / height, hspace=0.5, wspace=0.2)
     region, members = region_codes(code) if code != "00" else ("", [])
     for ax, indicator in zip(axs.flat, indicators):
         targets = rows[rows["indicator"] == indicator]
@@ -206,24 +274,50 @@ def province_small_multiples(table: pd.DataFrame, result: pd.DataFrame, code: st
         if as_of:
             history = history[history["period"] <= as_of]
         future = pd.DataFrame()
-        if (targets["status"] != "no_data").any():
-            future = fan(table, code, indicator, until=str(targets["deadline"].max())[:7], as_of=as_of, model=model,
-                         scenario=scenario)
+        if fans is not None:
+            future = fans[(fans["province_code"] == code) & (fans["indicator"] == indicator)]
+        elif (targets["status"] != "no_data").any():
+            future = fan(
+                table, code, indicator, until=str(targets["deadline"].max())[:7], as_of=as_of, model=model, scenario=scenario
+            )
         comparisons = {"national": group_series(table, indicator)}
         if members:
             comparisons[f"region ({region})"] = group_series(table, indicator, members)
-        verdicts = "; ".join(f"{r.target_value:g}% by {str(r.deadline)[:4]}: {STATUS_LABELS[r.status]}"
-                             for r in targets.itertuples(index=False))
+        verdicts = "; ".join(
+            f"{r.target_value:g}% by {str(r.deadline)[:4]}: {STATUS_WORDS[r.status]}"
+            for r in targets.itertuples(index=False)
+        )
         title = textwrap.shorten(load_indicators()[indicator].title_en, 60, placeholder="…")
-        fan_chart(history, future, indicator, target_value=first.target_value, deadline=str(first.deadline), ax=ax,
-                  comparisons=comparisons, title=f"{title}\n{textwrap.shorten(verdicts, 62, placeholder='…')}",
-                  more_targets=[(r.target_value, str(r.deadline)) for r in targets.iloc[1:].itertuples(index=False)])
-    for ax in axs.flat[len(indicators):]:
+        fan_chart(
+            history,
+            future,
+            indicator,
+            target_value=first.target_value,
+            deadline=str(first.deadline),
+            ax=ax,
+            comparisons=comparisons,
+            title=f"{title}\n{textwrap.shorten(verdicts, 62, placeholder='…')}",
+            more_targets=[(r.target_value, str(r.deadline)) for r in targets.iloc[1:].itertuples(index=False)],
+        )
+    for ax in axs.flat[len(indicators) :]:
         ax.set_visible(False)
     handles, labels = axs.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1.0))
+    fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1 - 0.3 / height))
     name = "the nation" if code == "00" else provinces.province_name(code)
-    fig.suptitle(f"Targets still ahead for {name}: history, forecast to the deadline, targets (red)", y=1.03)
-    fig.tight_layout()
+    fig.suptitle(
+        f"Targets still ahead for {name}: history, forecast to the deadline, targets (red)", y=1 - 0.08 / height, va="top"
+    )
     source_line(fig, source)
     return fig
+
+
+def show(fig: plt.Figure) -> None:
+    """Display a figure laid out by hand as PNG, without the inline backend's second, 'tight' pass."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    display(Image(data=buffer.getvalue()))

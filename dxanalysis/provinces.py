@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -31,8 +32,17 @@ NATIONAL_NAME = "Toàn quốc (national)"
 
 # Words in front of a province's name in real spreadsheets; removed before matching.
 _PREFIXES = (
-    "uy ban nhan dan", "ubnd", "thanh pho truc thuoc trung uong", "thanh pho", "tinh", "tp.", "tp ",
-    "province of", "province", "city of", "city",
+    "uy ban nhan dan",
+    "ubnd",
+    "thanh pho truc thuoc trung uong",
+    "thanh pho",
+    "tinh",
+    "tp.",
+    "tp ",
+    "province of",
+    "province",
+    "city of",
+    "city",
 )
 
 
@@ -61,7 +71,7 @@ def normalise_name(label: str) -> str:
         changed = False
         for prefix in _PREFIXES:
             if text.startswith(prefix) and len(text) > len(prefix):
-                text = text[len(prefix):].lstrip(" .-_")
+                text = text[len(prefix) :].lstrip(" .-_")
                 changed = True
     text = re.sub(r"\s+(province|city)$", "", text)
     return re.sub(r"[^a-z0-9]", "", text)

@@ -121,8 +121,10 @@ def load_targets(
         if spec["indicator"] not in indicators:
             raise DxError(f"{where}: unknown indicator {spec['indicator']!r}; known: {', '.join(indicators)}")
         if spec["comparator"] not in COMPARATORS:
-            raise DxError(f"{where}: comparator {spec['comparator']!r} is not supported; expected '>=' "
-                          "(every target is a floor: at least the threshold by the deadline)")
+            raise DxError(
+                f"{where}: comparator {spec['comparator']!r} is not supported; expected '>=' "
+                "(every target is a floor: at least the threshold by the deadline)"
+            )
         ind = indicators[spec["indicator"]]
         if not ind.lower <= float(spec["threshold"]) <= ind.upper:
             raise DxError(f"{where}: threshold {spec['threshold']} outside [{ind.lower}, {ind.upper}]")
@@ -133,14 +135,24 @@ def load_targets(
         status = str(spec.get("status", "") or "")
         if confidence != "high" and status != TO_CONFIRM:
             raise DxError(f"{where}: a {confidence}-confidence target must say status: {TO_CONFIRM!r}")
-        rows.append({
-            "target_id": spec["id"], "indicator": spec["indicator"], "threshold": float(spec["threshold"]),
-            "comparator": spec["comparator"], "tolerance": float(spec.get("tolerance", 0.0)),
-            "deadline": deadline, "deadline_period": _period_of(deadline), "level": spec.get("level", "province"),
-            "source": " ".join(str(spec["source"]).split()), "quote": " ".join(str(spec.get("quote", "")).split()),
-            "scope": "national", "url": str(spec.get("url", "") or ""), "confidence": confidence,
-            "to_confirm": status == TO_CONFIRM,
-        })
+        rows.append(
+            {
+                "target_id": spec["id"],
+                "indicator": spec["indicator"],
+                "threshold": float(spec["threshold"]),
+                "comparator": spec["comparator"],
+                "tolerance": float(spec.get("tolerance", 0.0)),
+                "deadline": deadline,
+                "deadline_period": _period_of(deadline),
+                "level": spec.get("level", "province"),
+                "source": " ".join(str(spec["source"]).split()),
+                "quote": " ".join(str(spec.get("quote", "")).split()),
+                "scope": "national",
+                "url": str(spec.get("url", "") or ""),
+                "confidence": confidence,
+                "to_confirm": status == TO_CONFIRM,
+            }
+        )
     targets = pd.DataFrame(rows)
     if targets.empty or not targets["target_id"].is_unique:
         raise DxError(f"{path}: targets must be a non-empty list with unique ids")

@@ -33,8 +33,9 @@ def test_index766_command(tmp_path):
 
 def test_user_mistake_has_no_traceback(write):
     missing = write("x.csv", "").parent / "nope.csv"
-    proc = subprocess.run([sys.executable, "-m", "dxanalysis", "harmonise", str(missing), "--out", "o.csv"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dxanalysis", "harmonise", str(missing), "--out", "o.csv"], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert "file not found" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -53,8 +54,11 @@ def test_ceiling_targets_are_refused(tmp_path):
     from dxanalysis.registry import load_targets
 
     path = tmp_path / "t.yaml"
-    path.write_text("targets:\n  - {id: x, indicator: online_records, threshold: 10, comparator: '<=', "
-                    "deadline: 2025-12-31, source: s}\n", encoding="utf-8")
+    path.write_text(
+        "targets:\n  - {id: x, indicator: online_records, threshold: 10, comparator: '<=', "
+        "deadline: 2025-12-31, source: s}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DxError, match="not supported"):
         load_targets(path=path)
 
@@ -66,7 +70,10 @@ def test_forecast_command_on_a_folder_of_old_and_new_provinces(tmp_path, capsys)
     folder.mkdir()
     old = ["province,period,indicator,numerator,denominator,source"]
     for month in range(1, 7):
-        old += [f"06,2025-{month:02d},online_records,{10 + month},100,s", f"19,2025-{month:02d},online_records,{30 + month},100,s"]
+        old += [
+            f"06,2025-{month:02d},online_records,{10 + month},100,s",
+            f"19,2025-{month:02d},online_records,{30 + month},100,s",
+        ]
     (folder / "old.csv").write_text("\n".join(old) + "\n", encoding="utf-8")
     new = ["province,period,indicator,numerator,denominator,source"]
     new += [f"Thái Nguyên,2025-{m:02d},online_records,{45 + m},200,s" for m in range(7, 11)]

@@ -11,9 +11,9 @@ import pytest
 from dxanalysis import paths
 from dxanalysis.cli import main
 from dxanalysis.errors import DxError
-from dxanalysis.observations import load_observations
 from dxanalysis.index766 import load_index766
-from dxanalysis.portal.client import PortalRefused, PortalUnreachable
+from dxanalysis.observations import load_observations
+from dxanalysis.portal.client import PortalRefused
 from dxanalysis.portal.fake import FakePortal, FakePortalServer
 from dxanalysis.portal.fetch import department_table, fetch
 from dxanalysis.portal.mapping import load_settings, pick
@@ -23,8 +23,7 @@ TODAY = dt.date(2026, 11, 26)
 
 def run(tmp_path, portal=None, start="2026-08", end="2026-09", **kwargs):
     with FakePortalServer(portal or FakePortal()) as server:
-        result = fetch(tmp_path / "out", start, end, base_url=server.url, today=TODAY, progress=False,
-                       backoff=0.0, **kwargs)
+        result = fetch(tmp_path / "out", start, end, base_url=server.url, today=TODAY, progress=False, backoff=0.0, **kwargs)
     return result, server.portal
 
 
@@ -38,11 +37,18 @@ def test_writes_the_three_tables_and_every_raw_answer(tmp_path):
     obs = pd.read_csv(out / "observations.csv", dtype={"province_code": str})
     # 34 provinces x 2 months x the 5 indicators mapped with high or medium confidence
     assert len(obs) == 34 * 2 * 5 and obs["province_code"].nunique() == 34
-    assert set(obs["indicator"]) == {"online_records", "online_payment", "digitised_records",
-                                     "records_with_electronic_result", "online_service_satisfaction"}
+    assert set(obs["indicator"]) == {
+        "online_records",
+        "online_payment",
+        "digitised_records",
+        "records_with_electronic_result",
+        "online_service_satisfaction",
+    }
     assert (obs["value"] - obs["numerator"] / obs["denominator"] * 100).abs().max() < 1e-3
-    assert obs["source"].str.contains("fetched 2026-").all() and obs["source"].str.contains("provide-online-tree|"
-                                                                                          "dossier-digitized|payment|satisfaction").all()
+    assert (
+        obs["source"].str.contains("fetched 2026-").all()
+        and obs["source"].str.contains("provide-online-tree|dossier-digitized|payment|satisfaction").all()
+    )
     assert obs["source"].str.contains("mapping confidence").all()
     # the answers' numbers are carried exactly: Hà Nội, August, records processed online
     raw = json.loads((out / "raw/2026-08/provide-online-tree/provide-online-tree.01.json").read_bytes())
@@ -87,8 +93,9 @@ def test_resume_sends_nothing_for_cached_months_and_offline_is_byte_identical(tm
     before = tree(tmp_path / "out")
     again, portal2 = run(tmp_path)
     assert again.requests_sent == 0 and portal2.requests == []
-    result = fetch(tmp_path / "out", "2026-08", "2026-09", offline=True, today=TODAY, progress=False,
-                   base_url="http://127.0.0.1:9")  # nothing listens there: offline never connects
+    result = fetch(
+        tmp_path / "out", "2026-08", "2026-09", offline=True, today=TODAY, progress=False, base_url="http://127.0.0.1:9"
+    )  # nothing listens there: offline never connects
     assert result.requests_sent == 0
     assert tree(tmp_path / "out") == before
 
@@ -100,8 +107,9 @@ def test_offline_without_raw_answers_records_them_missing(tmp_path):
 
 
 def test_5xx_then_success_is_retried(tmp_path):
-    result, portal = run(tmp_path, FakePortal(fail_first={"service-results": 2, "provide-online-tree": 1}),
-                         start="2026-08", end="2026-08")
+    result, portal = run(
+        tmp_path, FakePortal(fail_first={"service-results": 2, "provide-online-tree": 1}), start="2026-08", end="2026-08"
+    )
     assert len(result.observations) == 34 * 5 and result.missing.empty
     assert [e for e, _ in portal.requests].count("service-results") == 3
 
@@ -112,6 +120,7 @@ def test_timeout_then_success(tmp_path):
             if endpoint == "service-results" and not any(e == endpoint for e, _ in self.requests):
                 self.requests.append((endpoint, body))
                 import time
+
                 time.sleep(1.5)
                 return 201, {"code": "OK", "data": {"evaluation": []}, "message": "late"}
             return super().answer(endpoint, body)
@@ -122,8 +131,20 @@ def test_timeout_then_success(tmp_path):
 
 
 def test_unreachable_portal_exits_1_naming_the_url(tmp_path, capsys):
-    code = main(["fetch", "--from", "2026-08", "--to", "2026-08", "--out", str(tmp_path / "o"),
-                 "--base-url", "http://127.0.0.1:9", "--quiet"])
+    code = main(
+        [
+            "fetch",
+            "--from",
+            "2026-08",
+            "--to",
+            "2026-08",
+            "--out",
+            str(tmp_path / "o"),
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "cannot reach http://127.0.0.1:9/api/v1/reporting/evaluation/service-results" in err
     assert "Traceback" not in err
@@ -135,8 +156,11 @@ def test_web_firewall_refusal_is_not_retried(tmp_path):
 
 
 def test_bad_envelope_nulls_and_missing_province_are_recorded_missing_never_zero(tmp_path):
-    portal = FakePortal(bad_envelope={("dossier-digitized", "2026-08")},
-                        null_fields={("formality-online-payment-tree", "79")}, missing_provinces={"12"})
+    portal = FakePortal(
+        bad_envelope={("dossier-digitized", "2026-08")},
+        null_fields={("formality-online-payment-tree", "79")},
+        missing_provinces={"12"},
+    )
     result, _ = run(tmp_path, portal, start="2026-08", end="2026-09")
     obs, missing = result.observations, result.missing
     assert not ((obs.numerator == 0) & (obs.denominator == 0)).any()
@@ -196,8 +220,9 @@ def test_token_comes_from_the_environment_and_is_never_written(tmp_path, monkeyp
             return original(self, request, **kw)
 
         monkeypatch.setattr(requests.Session, "send", spy)
-        fetch(tmp_path / "out", "2026-08", "2026-08", base_url=server.url, today=TODAY, progress=False,
-              province_codes=["01"])
+        fetch(
+            tmp_path / "out", "2026-08", "2026-08", base_url=server.url, today=TODAY, progress=False, province_codes=["01"]
+        )
     assert seen and all(h == "Bearer secret-token-123" for h in seen)
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
@@ -231,8 +256,22 @@ def test_mapping_is_data_with_meaning_and_confidence():
 
 def test_fetch_cli_end_to_end(tmp_path, capsys):
     with FakePortalServer() as server:
-        code = main(["fetch", "--from", "2026-09", "--to", "2026-09", "--out", str(tmp_path / "o"),
-                     "--base-url", server.url, "--quiet", "--provinces", "01,Huế"])
+        code = main(
+            [
+                "fetch",
+                "--from",
+                "2026-09",
+                "--to",
+                "2026-09",
+                "--out",
+                str(tmp_path / "o"),
+                "--base-url",
+                server.url,
+                "--quiet",
+                "--provinces",
+                "01,Huế",
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0 and "2 provinces" in out and "observations" in out
     assert os.path.exists(tmp_path / "o" / "raw" / "2026-09" / "service-results" / "all.json")

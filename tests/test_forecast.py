@@ -17,9 +17,21 @@ def make_table(series: dict[tuple[str, str], list[float]], start: str = "2025-01
         for period, value in zip(period_range(start, "2030-12"), values):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 continue
-            rows.append({"province_code": code, "province_name": code, "period": period, "indicator": indicator,
-                         "numerator": value / 100 * denominator, "denominator": denominator, "value": value,
-                         "complete": True, "constituents": code, "method": "as reported", "source": "test"})
+            rows.append(
+                {
+                    "province_code": code,
+                    "province_name": code,
+                    "period": period,
+                    "indicator": indicator,
+                    "numerator": value / 100 * denominator,
+                    "denominator": denominator,
+                    "value": value,
+                    "complete": True,
+                    "constituents": code,
+                    "method": "as reported",
+                    "source": "test",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -42,17 +54,20 @@ def test_recent_pace_is_points_per_month_over_six_months():
     assert row.recent_pace == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("last,required,recent,p_hit,at_limit,expected", [
-    (50, 2.0, 2.0, 0.7, False, "on_track"),            # ratio 1.0
-    (50, 2.0, 1.5, 0.3, False, "needs_acceleration"),  # ratio 0.75
-    (50, 2.0, 0.5, 0.01, False, "off_track"),          # ratio 0.25
-    (50, 2.0, 2.0, 0.3, False, "needs_acceleration"),  # on track by pace, but p_hit < 0.5
-    (50, 2.0, 0.5, 0.6, False, "needs_acceleration"),  # off track by pace, but p_hit >= 0.5
-    (50, 2.0, 1.5, 0.01, False, "off_track"),          # needs acceleration, but p_hit < 0.05
-    (97, 1.0, 0.5, 0.6, True, "on_track"),             # near 100%: thresholds x (1 - 0.97^4.44) = x 0.126
-    (97, 1.0, 0.5, 0.6, False, "needs_acceleration"),  # same, no limit: off track by pace, p_hit >= 0.5
-    (80, 1.0, 0.0, 0.0, False, "achieved"),            # already at the target
-])
+@pytest.mark.parametrize(
+    "last,required,recent,p_hit,at_limit,expected",
+    [
+        (50, 2.0, 2.0, 0.7, False, "on_track"),  # ratio 1.0
+        (50, 2.0, 1.5, 0.3, False, "needs_acceleration"),  # ratio 0.75
+        (50, 2.0, 0.5, 0.01, False, "off_track"),  # ratio 0.25
+        (50, 2.0, 2.0, 0.3, False, "needs_acceleration"),  # on track by pace, but p_hit < 0.5
+        (50, 2.0, 0.5, 0.6, False, "needs_acceleration"),  # off track by pace, but p_hit >= 0.5
+        (50, 2.0, 1.5, 0.01, False, "off_track"),  # needs acceleration, but p_hit < 0.05
+        (97, 1.0, 0.5, 0.6, True, "on_track"),  # near 100%: thresholds x (1 - 0.97^4.44) = x 0.126
+        (97, 1.0, 0.5, 0.6, False, "needs_acceleration"),  # same, no limit: off track by pace, p_hit >= 0.5
+        (80, 1.0, 0.0, 0.0, False, "achieved"),  # already at the target
+    ],
+)
 def test_growth_ratio_status(last, required, recent, p_hit, at_limit, expected):
     threshold = 80 if expected == "achieved" else 99.5
     status, _ = fc.decide_status(last, threshold, required, recent, p_hit, at_limit=at_limit)
@@ -62,15 +77,17 @@ def test_growth_ratio_status(last, required, recent, p_hit, at_limit, expected):
 def test_limit_coefficient():
     assert fc.limit_coefficient(0) == 1.0
     assert fc.limit_coefficient(100) == 0.0
-    assert fc.limit_coefficient(97) == pytest.approx(1 - 0.97 ** 4.44)
+    assert fc.limit_coefficient(97) == pytest.approx(1 - 0.97**4.44)
 
 
 @pytest.mark.parametrize("model", fc.MODELS)
 def test_intervals_stay_inside_bounds(model):
-    table = make_table({
-        ("01", "online_procedures_full"): [90, 93, 95, 96.5, 97.5, 98.2, 98.8, 99.1, 99.4, 99.6],
-        ("79", "online_procedures_full"): [9, 7, 5, 4, 3, 2.2, 1.6, 1.2, 0.8, 0.5],
-    })
+    table = make_table(
+        {
+            ("01", "online_procedures_full"): [90, 93, 95, 96.5, 97.5, 98.2, 98.8, 99.1, 99.4, 99.6],
+            ("79", "online_procedures_full"): [9, 7, 5, 4, 3, 2.2, 1.6, 1.2, 0.8, 0.5],
+        }
+    )
     result = fc.forecast(table, model=model)
     for code in ("01", "79"):
         row = one(result, code, "online_procedures_full")
@@ -82,8 +99,12 @@ def test_intervals_stay_inside_bounds(model):
 
 def test_past_deadline_reports_the_realised_value():
     # records_with_personal_id: deadline 30 Jun 2025 (tolerance 0.5 points).
-    table = make_table({("01", "records_with_personal_id"): [90, 92, 95, 97, 99, 99.6, 99.8, 99.9, 100, 100],
-                        ("79", "records_with_personal_id"): [80, 82, 84, 86, 88, 90, 99, 99, 99, 99]})
+    table = make_table(
+        {
+            ("01", "records_with_personal_id"): [90, 92, 95, 97, 99, 99.6, 99.8, 99.9, 100, 100],
+            ("79", "records_with_personal_id"): [80, 82, 84, 86, 88, 90, 99, 99, 99, 99],
+        }
+    )
     result = fc.forecast(table, as_of="2025-10")
     hit, miss = one(result, "01", "records_with_personal_id"), one(result, "79", "records_with_personal_id")
     assert hit.deadline_passed and hit.status == "achieved" and hit.p_hit == 1.0
@@ -104,10 +125,13 @@ def test_p_hit_is_monotone_in_the_threshold():
 def test_short_series_borrows_strength_from_its_region():
     # Three Red River Delta provinces rise ~2 points a month over 10 months; Hưng Yên (33) has
     # only its last 3 months, flat. Pooled, its drift is pulled toward the region's.
-    long = {code: [20 + 2 * i + (0.3 if i % 2 else -0.3) * (k + 1) for i in range(10)]
-            for k, code in enumerate(["01", "22", "24", "31"])}
-    table = make_table({**{(c, "online_records"): v for c, v in long.items()},
-                        ("33", "online_records"): [None] * 7 + [30, 30.2, 30.1]})
+    long = {
+        code: [20 + 2 * i + (0.3 if i % 2 else -0.3) * (k + 1) for i in range(10)]
+        for k, code in enumerate(["01", "22", "24", "31"])
+    }
+    table = make_table(
+        {**{(c, "online_records"): v for c, v in long.items()}, ("33", "online_records"): [None] * 7 + [30, 30.2, 30.1]}
+    )
     pooled = fc.forecast(table, model="pooled")
     unpooled = fc.forecast(table, model="compound")
     short = one(pooled, "33", "online_records")
@@ -141,7 +165,9 @@ def test_scenario_raises_the_forecast_and_p_hit():
     assert "+5 pts/month" in boosted.scenario
 
 
-@pytest.mark.parametrize("bad", ["pace=1", "pace=x,from=2025-11", "pace=1,from=2025-13", "pace=1,from=2025-11,indicator=nope"])
+@pytest.mark.parametrize(
+    "bad", ["pace=1", "pace=x,from=2025-11", "pace=1,from=2025-13", "pace=1,from=2025-11,indicator=nope"]
+)
 def test_bad_scenarios_are_clear_errors(bad):
     from dxanalysis.errors import DxError
 

@@ -29,8 +29,10 @@ def test_ratio_recombined_from_sums(write):
 
 
 def test_three_way_merger(write):
-    text = ("Trà Vinh,2025-05,online_records,10,50,,s\nBến Tre,2025-05,online_records,20,100,,s\n"
-            "Vĩnh Long,2025-05,online_records,30,50,,s\n")
+    text = (
+        "Trà Vinh,2025-05,online_records,10,50,,s\nBến Tre,2025-05,online_records,20,100,,s\n"
+        "Vĩnh Long,2025-05,online_records,30,50,,s\n"
+    )
     row = run(write, text).table.iloc[0]
     assert row.province_code == "86" and row.value == pytest.approx(60 / 200 * 100)
 
@@ -41,8 +43,11 @@ def test_percent_only_needs_a_weight(write):
 
 
 def test_percent_only_weighted_by_weight_column(write):
-    path = write("w.csv", "province,period,indicator,value,weight\n06,2025-03,adult_online_users,10,100\n"
-                 "19,2025-03,adult_online_users,30,300\n")
+    path = write(
+        "w.csv",
+        "province,period,indicator,value,weight\n06,2025-03,adult_online_users,10,100\n"
+        "19,2025-03,adult_online_users,30,300\n",
+    )
     frame = load_observations(path)
     row = harmonise([frame]).table.iloc[0]
     assert row.value == pytest.approx(25.0) and "weighted" in row.method
@@ -94,8 +99,7 @@ def test_overlap_between_whole_and_constituent_is_an_error(write):
 
 
 def test_mixed_file_decides_scheme_per_side_of_the_merger(write):
-    text = ("06,2025-06,online_records,10,100,,s\n19,2025-06,online_records,30,100,,s\n"
-            "19,2025-07,online_records,45,200,,s\n")
+    text = "06,2025-06,online_records,10,100,,s\n19,2025-06,online_records,30,100,,s\n19,2025-07,online_records,45,200,,s\n"
     table = run(write, text).table.set_index("period")
     assert table.loc["2025-06", "value"] == pytest.approx(20.0)
     assert table.loc["2025-07", "value"] == pytest.approx(22.5) and table.loc["2025-07", "complete"]

@@ -89,8 +89,13 @@ def test_2026_table_reads_with_its_own_scale_and_ranks():
     assert others.empty and set(scores["scale"]) == {"766-2026"} and set(scores["scope"]) == {"year_to_date"}
     assert scores["province_code"].nunique() == 34 and scores["period"].unique().tolist() == ["2026-10"]
     total = scores[scores.component == "TONG_SCORE"].set_index("province_code")["points"]
-    assert total["01"] == pytest.approx(next(p["totalScore"] for p in json.loads(paths.INDEX766_2026_JSON.read_bytes())
-                                              ["provinces"] if p["departmentName"] == "UBND Thành phố Hà Nội"))
+    assert total["01"] == pytest.approx(
+        next(
+            p["totalScore"]
+            for p in json.loads(paths.INDEX766_2026_JSON.read_bytes())["provinces"]
+            if p["departmentName"] == "UBND Thành phố Hà Nội"
+        )
+    )
     # our ranks agree with the ones the saving repository added
     ranked = ranks(scores, "year_to_date")
     ours = ranked[ranked.component == "TONG_SCORE"].set_index("dashboard_code")["rank"]

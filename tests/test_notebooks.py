@@ -60,12 +60,15 @@ def test_province_number_code_is_normalised(tmp_path):
     assert "## Hà Nội (01)" in text_of(nb)
 
 
-@pytest.mark.parametrize("name,parameters,expect", [
-    ("02_national_overview.ipynb", {}, "Probability of meeting"),
-    ("03_merger_explorer.ipynb", {"province": "44"}, "Quảng Bình"),
-    ("03_merger_explorer.ipynb", {"province": "01", "indicator": "adult_online_users"}, "Hà Nội"),
-    ("04_forecast_skill.ipynb", {}, "Lowest Brier score"),
-])
+@pytest.mark.parametrize(
+    "name,parameters,expect",
+    [
+        ("02_national_overview.ipynb", {}, "Probability of meeting"),
+        ("03_merger_explorer.ipynb", {"province": "44"}, "Quảng Bình"),
+        ("03_merger_explorer.ipynb", {"province": "01", "indicator": "adult_online_users"}, "Hà Nội"),
+        ("04_forecast_skill.ipynb", {}, "Lowest Brier score"),
+    ],
+)
 def test_other_notebooks_run(tmp_path, name, parameters, expect):
     nb = run(name, tmp_path / name, **parameters)
     assert expect in text_of(nb) or any(expect in c.source for c in nb.cells)
@@ -73,19 +76,31 @@ def test_other_notebooks_run(tmp_path, name, parameters, expect):
 
 FAILING_NOTEBOOK = {
     "cells": [
-        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "execution_count": None, "outputs": [],
-         "source": 'province: str = "01"\nas_of: str = ""\ndata: str = ""\ntargets: str = ""\nscenario: str = ""\n'
-                   'model: str = "pooled"\noutput_dir: str = ""'},
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": "from dxanalysis import forecast as fc, report\n"
-                   "if province == '79':\n    raise RuntimeError('deliberate failure for 79')\n"
-                   "if province == '48':\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)  # kill the batch worker\n"
-                   "params = report.check_parameters(province, as_of, data, targets, scenario, model)\n"
-                   "table, result = report.run_forecasts(params)\n"
-                   "report.write_results(output_dir, params.province, result, params)\nprint('ok', province)"},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "execution_count": None,
+            "outputs": [],
+            "source": 'province: str = "01"\nas_of: str = ""\ndata: str = ""\ntargets: str = ""\nscenario: str = ""\n'
+            'model: str = "pooled"\noutput_dir: str = ""',
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "from dxanalysis import forecast as fc, report\n"
+            "if province == '79':\n    raise RuntimeError('deliberate failure for 79')\n"
+            "if province == '48':\n    import os, signal\n"
+            "    os.kill(os.getppid(), signal.SIGKILL)  # kill the batch worker\n"
+            "params = report.check_parameters(province, as_of, data, targets, scenario, model)\n"
+            "table, result = report.run_forecasts(params)\n"
+            "report.write_results(output_dir, params.province, result, params)\nprint('ok', province)",
+        },
     ],
     "metadata": {"kernelspec": {"name": "dxanalysis", "display_name": "Python (dxanalysis)", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
+    "nbformat": 4,
+    "nbformat_minor": 5,
 }
 
 
@@ -125,11 +140,13 @@ def test_batch_resume_skips_unchanged_and_reruns_changed(tmp_path, tiny_notebook
     out = tmp_path / "reports"
     first = batch.run_batch(["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
     assert sorted(first.succeeded) == ["01", "19"]
-    again = batch.run_batch(["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False,
-                            resume=True)
+    again = batch.run_batch(
+        ["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False, resume=True
+    )
     assert again.succeeded == [] and sorted(again.skipped) == ["01", "19"]
-    changed = batch.run_batch(["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False,
-                              resume=True, as_of="2025-09")
+    changed = batch.run_batch(
+        ["01", "19"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False, resume=True, as_of="2025-09"
+    )
     assert sorted(changed.succeeded) == ["01", "19"]
 
 
@@ -171,8 +188,14 @@ def test_same_inputs_same_outputs(tmp_path):
 def test_batch_on_a_local_dask_cluster(tmp_path, tiny_notebook):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = batch.run_batch(["01", "79", "19"], out_dir=tmp_path / "reports", notebook=tiny_notebook,
-                                 extras=False, progress=False, scheduler=cluster.scheduler_address)
+        result = batch.run_batch(
+            ["01", "79", "19"],
+            out_dir=tmp_path / "reports",
+            notebook=tiny_notebook,
+            extras=False,
+            progress=False,
+            scheduler=cluster.scheduler_address,
+        )
     assert sorted(result.succeeded) == ["01", "19"] and list(result.failed) == ["79"]
     assert (tmp_path / "reports" / "provinces" / "19.html").exists()
 
@@ -182,8 +205,14 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, tiny_notebook):
     from dxanalysis.errors import DxError
 
     with pytest.raises(DxError, match="cannot reach the Dask scheduler"):
-        batch.run_batch(["01"], out_dir=tmp_path / "r", notebook=tiny_notebook, extras=False, progress=False,
-                        scheduler="tcp://127.0.0.1:9")
+        batch.run_batch(
+            ["01"],
+            out_dir=tmp_path / "r",
+            notebook=tiny_notebook,
+            extras=False,
+            progress=False,
+            scheduler="tcp://127.0.0.1:9",
+        )
 
 
 def test_batch_survives_a_worker_process_that_dies(tmp_path, tiny_notebook):
@@ -202,7 +231,9 @@ def test_text_from_data_is_escaped_in_every_html_page(tmp_path):
     rows = ["province,period,indicator,numerator,denominator,source"]
     for i, period in enumerate(pd.period_range("2025-07", "2026-10", freq="M").astype(str)):
         for code in ("01", "79"):
-            rows.append(f'{code},{period},online_records,{100 + 5 * i},1000,"{PAYLOADS[0]} {PAYLOADS[1].replace(chr(34), chr(39))}"')
+            rows.append(
+                f'{code},{period},online_records,{100 + 5 * i},1000,"{PAYLOADS[0]} {PAYLOADS[1].replace(chr(34), chr(39))}"'
+            )
     data = tmp_path / "hostile.csv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "reports"

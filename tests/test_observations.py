@@ -36,20 +36,23 @@ def test_empty_file(write):
     assert "empty" in message
 
 
-@pytest.mark.parametrize("row,column,words", [
-    ("01,2025-13,online_records,,,12,s", "period", "expected YYYY-MM"),
-    ("01,July 2025,online_records,,,12,s", "period", "expected YYYY-MM"),
-    ("01,2025-07,online_recs,,,12,s", "indicator", "unknown indicator 'online_recs'"),
-    ("01,2025-07,online_records,120,100,,s", "numerator", "greater than the denominator"),
-    ("01,2025-07,online_records,,,120,s", "value", "outside the indicator's bounds"),
-    ("01,2025-07,online_records,,,-3,s", "value", "negative"),
-    ("01,2025-07,online_records,,,abc,s", "value", "not a number"),
-    ("01,2025-07,online_records,,,,s", "value", "expected a value"),
-    ("01,2025-07,online_records,20,,,s", "denominator", "expected both numerator and denominator"),
-    ("01,2025-07,online_records,20,100,35,s", "value", "does not match numerator/denominator"),
-    ("Atlantis,2025-07,online_records,,,12,s", "province", "unknown province 'Atlantis'"),
-    (",2025-07,online_records,,,12,s", "province", "empty"),
-])
+@pytest.mark.parametrize(
+    "row,column,words",
+    [
+        ("01,2025-13,online_records,,,12,s", "period", "expected YYYY-MM"),
+        ("01,July 2025,online_records,,,12,s", "period", "expected YYYY-MM"),
+        ("01,2025-07,online_recs,,,12,s", "indicator", "unknown indicator 'online_recs'"),
+        ("01,2025-07,online_records,120,100,,s", "numerator", "greater than the denominator"),
+        ("01,2025-07,online_records,,,120,s", "value", "outside the indicator's bounds"),
+        ("01,2025-07,online_records,,,-3,s", "value", "negative"),
+        ("01,2025-07,online_records,,,abc,s", "value", "not a number"),
+        ("01,2025-07,online_records,,,,s", "value", "expected a value"),
+        ("01,2025-07,online_records,20,,,s", "denominator", "expected both numerator and denominator"),
+        ("01,2025-07,online_records,20,100,35,s", "value", "does not match numerator/denominator"),
+        ("Atlantis,2025-07,online_records,,,12,s", "province", "unknown province 'Atlantis'"),
+        (",2025-07,online_records,,,12,s", "province", "empty"),
+    ],
+)
 def test_each_bad_input_names_file_row_column(write, row, column, words):
     path = write("bad.csv", HEADER + "79,2025-07,online_records,,,15,s\n" + row + "\n")
     (message,) = problems_of(path)
@@ -83,7 +86,9 @@ def test_wide_csv_one_indicator_per_file(write):
 def test_wide_excel_one_sheet_per_indicator(tmp_path):
     path = tmp_path / "report.xlsx"
     with pd.ExcelWriter(path) as writer:
-        pd.DataFrame({"Tỉnh": ["Hà Nội", "Huế"], "2025-07": [20, 30], "2025-08": [21, 31]}).to_excel(writer, sheet_name="online_records", index=False)
+        pd.DataFrame({"Tỉnh": ["Hà Nội", "Huế"], "2025-07": [20, 30], "2025-08": [21, 31]}).to_excel(
+            writer, sheet_name="online_records", index=False
+        )
         pd.DataFrame({"Tỉnh": ["Hà Nội"], "2025-07": [50]}).to_excel(writer, sheet_name="adult_online_users", index=False)
     frame = load_observations(path)
     assert len(frame) == 5 and set(frame["indicator"]) == {"online_records", "adult_online_users"}

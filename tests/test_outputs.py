@@ -32,8 +32,13 @@ def test_folder_device_fifo_missing_parent_and_file_parent(export, tmp_path, cap
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     (tmp_path / "afile").write_text("x")
-    cases = {str(tmp_path): "is a folder", "/dev/null": "device", str(fifo): "FIFO",
-             str(tmp_path / "nope" / "o.csv"): "does not exist", str(tmp_path / "afile" / "o.csv"): "is a file"}
+    cases = {
+        str(tmp_path): "is a folder",
+        "/dev/null": "device",
+        str(fifo): "FIFO",
+        str(tmp_path / "nope" / "o.csv"): "does not exist",
+        str(tmp_path / "afile" / "o.csv"): "is a file",
+    }
     for out, reason in cases.items():
         assert main(["index766", str(export), "--out", out]) == 1, out
         err = capsys.readouterr().err

@@ -3,8 +3,19 @@ import pytest
 from dxanalysis import provinces
 from dxanalysis.errors import UnknownProvince
 
-UNCHANGED = ["Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa",
-             "Nghệ An", "Hà Tĩnh", "Cao Bằng"]
+UNCHANGED = [
+    "Hà Nội",
+    "Huế",
+    "Lai Châu",
+    "Điện Biên",
+    "Sơn La",
+    "Lạng Sơn",
+    "Quảng Ninh",
+    "Thanh Hóa",
+    "Nghệ An",
+    "Hà Tĩnh",
+    "Cao Bằng",
+]
 
 
 def test_counts_and_unique_codes():
@@ -28,13 +39,16 @@ def test_unchanged_units_match_resolution_202():
     assert unchanged == sorted(UNCHANGED)
 
 
-@pytest.mark.parametrize("olds,new", [
-    (["Bắc Kạn", "Thái Nguyên"], "Thái Nguyên"),
-    (["Quảng Bình", "Quảng Trị"], "Quảng Trị"),
-    (["Trà Vinh", "Bến Tre", "Vĩnh Long"], "Vĩnh Long"),
-    (["Bắc Giang", "Bắc Ninh"], "Bắc Ninh"),
-    (["Bình Dương", "Bà Rịa - Vũng Tàu", "Hồ Chí Minh"], "Hồ Chí Minh"),
-])
+@pytest.mark.parametrize(
+    "olds,new",
+    [
+        (["Bắc Kạn", "Thái Nguyên"], "Thái Nguyên"),
+        (["Quảng Bình", "Quảng Trị"], "Quảng Trị"),
+        (["Trà Vinh", "Bến Tre", "Vĩnh Long"], "Vĩnh Long"),
+        (["Bắc Giang", "Bắc Ninh"], "Bắc Ninh"),
+        (["Bình Dương", "Bà Rịa - Vũng Tàu", "Hồ Chí Minh"], "Hồ Chí Minh"),
+    ],
+)
 def test_examples_of_mergers(olds, new):
     new_code = provinces.resolve(new, "current")
     assert sorted(provinces.constituents()[new_code]) == sorted(provinces.resolve(o, "legacy") for o in olds)
@@ -47,18 +61,39 @@ def test_every_current_code_is_the_old_code_of_a_constituent():
     assert provinces.province_name("44", "legacy") == "Quảng Bình" and provinces.province_name("44") == "Quảng Trị"
 
 
-@pytest.mark.parametrize("label,scheme,code", [
-    ("Tỉnh Bắc Kạn", "legacy", "06"), ("Bac Kan", "legacy", "06"), ("BẮC KẠN", "legacy", "06"),
-    ("Thành phố Hồ Chí Minh", "current", "79"), ("TP. Hồ Chí Minh", "current", "79"), ("TP HCM", "legacy", "79"),
-    ("Ho Chi Minh City", "current", "79"), ("TPHCM", "current", "79"),
-    ("Thừa Thiên Huế", "legacy", "46"), ("Thừa Thiên Huế", "current", "46"), ("Huế", "current", "46"),
-    ("Bà Rịa - Vũng Tàu", "legacy", "77"), ("Ba Ria Vung Tau", "legacy", "77"), ("BR-VT", "legacy", "77"),
-    ("Khánh Hoà", "current", "56"), ("Khánh Hòa", "current", "56"), ("Hoà Bình", "legacy", "17"),
-    ("Đăk Lăk", "current", "66"), ("Đắk Lắk", "current", "66"), ("Dak Nong", "legacy", "67"),
-    ("1", "current", "01"), ("01", "legacy", "01"), (1, "current", "01"), ("6", "legacy", "06"),
-    ("UBND tỉnh Bắc Ninh", "current", "24"), ("UBND tỉnh Bắc Ninh", "legacy", "27"),
-    ("Tỉnh Thanh Hóa", "current", "38"), ("thanh hoa", "current", "38"),
-])
+@pytest.mark.parametrize(
+    "label,scheme,code",
+    [
+        ("Tỉnh Bắc Kạn", "legacy", "06"),
+        ("Bac Kan", "legacy", "06"),
+        ("BẮC KẠN", "legacy", "06"),
+        ("Thành phố Hồ Chí Minh", "current", "79"),
+        ("TP. Hồ Chí Minh", "current", "79"),
+        ("TP HCM", "legacy", "79"),
+        ("Ho Chi Minh City", "current", "79"),
+        ("TPHCM", "current", "79"),
+        ("Thừa Thiên Huế", "legacy", "46"),
+        ("Thừa Thiên Huế", "current", "46"),
+        ("Huế", "current", "46"),
+        ("Bà Rịa - Vũng Tàu", "legacy", "77"),
+        ("Ba Ria Vung Tau", "legacy", "77"),
+        ("BR-VT", "legacy", "77"),
+        ("Khánh Hoà", "current", "56"),
+        ("Khánh Hòa", "current", "56"),
+        ("Hoà Bình", "legacy", "17"),
+        ("Đăk Lăk", "current", "66"),
+        ("Đắk Lắk", "current", "66"),
+        ("Dak Nong", "legacy", "67"),
+        ("1", "current", "01"),
+        ("01", "legacy", "01"),
+        (1, "current", "01"),
+        ("6", "legacy", "06"),
+        ("UBND tỉnh Bắc Ninh", "current", "24"),
+        ("UBND tỉnh Bắc Ninh", "legacy", "27"),
+        ("Tỉnh Thanh Hóa", "current", "38"),
+        ("thanh hoa", "current", "38"),
+    ],
+)
 def test_name_variants(label, scheme, code):
     assert provinces.resolve(label, scheme) == code
 

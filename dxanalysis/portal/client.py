@@ -81,8 +81,10 @@ class RawStore:
         path = self.path(period, endpoint, key)
         meta = {**meta, "sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
         atomic_write_bytes(body, path)
-        atomic_write_bytes(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n",
-                           path.with_name(path.name + ".meta.json"))
+        atomic_write_bytes(
+            json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n",
+            path.with_name(path.name + ".meta.json"),
+        )
         return RawAnswer(body, meta)
 
 
@@ -115,9 +117,18 @@ class PortalClient:
         Never touch the network: answers come from the store only.
     """
 
-    def __init__(self, base_url: str, store: RawStore, path: str = "/api/v1/reporting/evaluation/",
-                 timeout: float = 30.0, retries: int = 4, backoff: float = 0.5, token_env: str = "DX_PORTAL_TOKEN",
-                 offline: bool = False, clock=None):
+    def __init__(
+        self,
+        base_url: str,
+        store: RawStore,
+        path: str = "/api/v1/reporting/evaluation/",
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        token_env: str = "DX_PORTAL_TOKEN",
+        offline: bool = False,
+        clock=None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.path = "/" + path.strip("/") + "/"
         self.store = store
@@ -126,7 +137,7 @@ class PortalClient:
         self.backoff = backoff
         self.token_env = token_env
         self.offline = offline
-        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._local = threading.local()
         self.requests_sent = 0
         self._count_lock = threading.Lock()
@@ -141,14 +152,27 @@ class PortalClient:
             from requests.adapters import HTTPAdapter
             from urllib3.util.retry import Retry
 
-            retry = Retry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
-                          backoff_factor=self.backoff, status_forcelist=(500, 502, 503, 504),
-                          allowed_methods=None, raise_on_status=False, respect_retry_after_header=False)
+            retry = Retry(
+                total=self.retries,
+                connect=self.retries,
+                read=self.retries,
+                status=self.retries,
+                backoff_factor=self.backoff,
+                status_forcelist=(500, 502, 503, 504),
+                allowed_methods=None,
+                raise_on_status=False,
+                respect_retry_after_header=False,
+            )
             session = requests.Session()
             session.mount("http://", HTTPAdapter(max_retries=retry))
             session.mount("https://", HTTPAdapter(max_retries=retry))
-            session.headers.update({"Content-Type": "application/json", "Accept": "application/json",
-                                    "User-Agent": "dxanalysis (+https://github.com/; research client)"})
+            session.headers.update(
+                {
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "User-Agent": "dxanalysis (+https://github.com/; research client)",
+                }
+            )
             token = os.environ.get(self.token_env)
             if token:
                 session.headers["Authorization"] = f"Bearer {token}"
@@ -185,15 +209,21 @@ class PortalClient:
         with self._count_lock:
             self.requests_sent += 1
         content_type = response.headers.get("Content-Type", "")
-        if response.status_code in (403, 429) or "html" in content_type.lower() \
-                or response.content.lstrip()[:1] == b"<":
-            raise PortalRefused(f"{url} refused the request (HTTP {response.status_code}"
-                                f"{', an HTML page' if 'html' in content_type.lower() else ''}): the portal's web "
-                                "firewall; not retried. Try later, from another network, or with --base-url a mirror")
-        meta = {"url": url, "method": "POST", "body": json.loads(data), "status": response.status_code,
-                "fetched_at": self.clock().isoformat(timespec="seconds"), "content_type": content_type}
+        if response.status_code in (403, 429) or "html" in content_type.lower() or response.content.lstrip()[:1] == b"<":
+            raise PortalRefused(
+                f"{url} refused the request (HTTP {response.status_code}"
+                f"{', an HTML page' if 'html' in content_type.lower() else ''}): the portal's web "
+                "firewall; not retried. Try later, from another network, or with --base-url a mirror"
+            )
+        meta = {
+            "url": url,
+            "method": "POST",
+            "body": json.loads(data),
+            "status": response.status_code,
+            "fetched_at": self.clock().isoformat(timespec="seconds"),
+            "content_type": content_type,
+        }
         return self.store.put(period, endpoint, key, response.content, meta)
 
 
-__all__ = ["PortalClient", "RawStore", "RawAnswer", "PortalUnreachable", "PortalRefused", "is_good",
-           "OFFICIAL_BASE_URL"]
+__all__ = ["PortalClient", "RawStore", "RawAnswer", "PortalUnreachable", "PortalRefused", "is_good", "OFFICIAL_BASE_URL"]

@@ -32,7 +32,7 @@ MESSAGE = "SYNTHETIC answer from dxanalysis.portal.fake (a test server, not the 
 def _rng(*parts) -> float:
     """A deterministic number in [0, 1) from the parts (seeded, no global state)."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 @dataclass
@@ -95,8 +95,12 @@ class FakePortal:
         unit = self.by_id.get(str(body.get("rootDepartmentId")))
         if unit is None:
             return 201, {"code": "NOT_FOUND", "data": None, "message": "unknown department"}
-        builder = {"provide-online-tree": self._tree_online, "formality-online-payment-tree": self._tree_payment,
-                   "dossier-digitized": self._digitised, "handling-satisfaction": self._satisfaction}.get(endpoint)
+        builder = {
+            "provide-online-tree": self._tree_online,
+            "formality-online-payment-tree": self._tree_payment,
+            "dossier-digitized": self._digitised,
+            "handling-satisfaction": self._satisfaction,
+        }.get(endpoint)
         if builder is None:
             return 404, {"code": "NOT_FOUND", "message": f"no endpoint {endpoint}"}
         data = builder(unit, period)
@@ -120,7 +124,7 @@ class FakePortal:
         size = self.children_per_page or max(len(items), 1)
         pages = max(1, -(-len(items) // size))
         page = int(body.get("currentPage", 1))
-        data = {**data, key: items[(page - 1) * size: page * size]}
+        data = {**data, key: items[(page - 1) * size : page * size]}
         if self.children_per_page:
             data["pagination"] = {"total": len(items), "currentPage": page, "pageSize": size, "totalPages": pages}
         return data
@@ -136,55 +140,89 @@ class FakePortal:
         for unit in self.units:
             if unit["province_code"] in self.missing_provinces:
                 continue
-            groups = {c: round(m * (0.4 + 0.5 * _rng(unit["province_code"], period, c)), 2)
-                      for c, (_, m) in COMPONENTS.items()}
-            evaluation.append({"departmentId": unit["department_id"], "departmentName": unit["department_name"],
-                               "departmentCode": unit["department_code"], "totalScore": round(sum(groups.values()), 2),
-                               "scoreDelta": None, "groupScores": groups})
+            groups = {
+                c: round(m * (0.4 + 0.5 * _rng(unit["province_code"], period, c)), 2) for c, (_, m) in COMPONENTS.items()
+            }
+            evaluation.append(
+                {
+                    "departmentId": unit["department_id"],
+                    "departmentName": unit["department_name"],
+                    "departmentCode": unit["department_code"],
+                    "totalScore": round(sum(groups.values()), 2),
+                    "scoreDelta": None,
+                    "groupScores": groups,
+                }
+            )
         return {"evaluation": evaluation}
 
     def _children(self, unit, fields) -> list[dict]:
-        return [{"departmentId": f"{unit['department_id']}-{i}", "departmentName": f"Unit {i} - {unit['department_name']}",
-                 "departmentCode": f"{unit['department_code']}.{i:02d}", "level": "COMMUNE", **fields}
-                for i in range(self.children)]
+        return [
+            {
+                "departmentId": f"{unit['department_id']}-{i}",
+                "departmentName": f"Unit {i} - {unit['department_name']}",
+                "departmentCode": f"{unit['department_code']}.{i:02d}",
+                "level": "COMMUNE",
+                **fields,
+            }
+            for i in range(self.children)
+        ]
 
     def _tree_online(self, unit, period) -> dict:
         total = self._count(unit, period, "records", 20_000, 200_000)
         online = int(total * (0.1 + 0.5 * _rng(unit["province_code"], period, "online")))
-        parent = {"departmentId": unit["department_id"], "departmentName": unit["department_name"],
-                  "departmentCode": unit["department_code"], "fullCount": self._count(unit, period, "full", 10, 60),
-                  "partialCount": self._count(unit, period, "partial", 10, 60), "authorityCount": 80,
-                  "channelOnlineSum": self._maybe_null("provide-online-tree", unit, online),
-                  "channelDirectSum": total - online, "channelPostalSum": 0,
-                  "channelTotalSum": self._maybe_null("provide-online-tree", unit, total)}
+        parent = {
+            "departmentId": unit["department_id"],
+            "departmentName": unit["department_name"],
+            "departmentCode": unit["department_code"],
+            "fullCount": self._count(unit, period, "full", 10, 60),
+            "partialCount": self._count(unit, period, "partial", 10, 60),
+            "authorityCount": 80,
+            "channelOnlineSum": self._maybe_null("provide-online-tree", unit, online),
+            "channelDirectSum": total - online,
+            "channelPostalSum": 0,
+            "channelTotalSum": self._maybe_null("provide-online-tree", unit, total),
+        }
         return {"parent": parent, "children": self._children(unit, {"totalScore": 6.0, "totalMaxScore": 12})}
 
     def _tree_payment(self, unit, period) -> dict:
         due = self._count(unit, period, "due", 5_000, 80_000)
         paid = int(due * (0.3 + 0.6 * _rng(unit["province_code"], period, "paid")))
-        parent = {"departmentId": unit["department_id"], "departmentName": unit["department_name"],
-                  "totalDossierOnlinePaymentSuccess": self._maybe_null("formality-online-payment-tree", unit, paid),
-                  "totalDossierFinancialObligation": self._maybe_null("formality-online-payment-tree", unit, due)}
+        parent = {
+            "departmentId": unit["department_id"],
+            "departmentName": unit["department_name"],
+            "totalDossierOnlinePaymentSuccess": self._maybe_null("formality-online-payment-tree", unit, paid),
+            "totalDossierFinancialObligation": self._maybe_null("formality-online-payment-tree", unit, due),
+        }
         return {"parent": parent, "children": self._children(unit, {"totalScore": 5.0, "totalMaxScore": 10})}
 
     def _metric(self, unit, period, code, denominator, endpoint) -> dict:
         numerator = int(denominator * (0.2 + 0.75 * _rng(unit["province_code"], period, code)))
-        return {"code": code, "name": code, "numerator": self._maybe_null(endpoint, unit, numerator),
-                "denominator": self._maybe_null(endpoint, unit, denominator),
-                "ratio": round(numerator / denominator * 100, 2), "score": None, "maxScore": 2}
+        return {
+            "code": code,
+            "name": code,
+            "numerator": self._maybe_null(endpoint, unit, numerator),
+            "denominator": self._maybe_null(endpoint, unit, denominator),
+            "ratio": round(numerator / denominator * 100, 2),
+            "score": None,
+            "maxScore": 2,
+        }
 
     def _digitised(self, unit, period) -> dict:
         records = self._count(unit, period, "settled", 20_000, 200_000)
-        metrics = [self._metric(unit, period, code, records, "dossier-digitized")
-                   for code in ("ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "CITIZEN_DATA_CONNECTED_DOSSIER")]
+        metrics = [
+            self._metric(unit, period, code, records, "dossier-digitized")
+            for code in ("ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "CITIZEN_DATA_CONNECTED_DOSSIER")
+        ]
         overview = {"departmentId": unit["department_id"], "departmentName": unit["department_name"], "metrics": metrics}
         return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
 
     def _satisfaction(self, unit, period) -> dict:
         records = self._count(unit, period, "settled", 20_000, 200_000)
-        overview = {"departmentId": unit["department_id"], "departmentName": unit["department_name"],
-                    "metrics": [self._metric(unit, period, "DOSSIER_RECEIVING_SATISFACTION", records,
-                                             "handling-satisfaction")]}
+        overview = {
+            "departmentId": unit["department_id"],
+            "departmentName": unit["department_name"],
+            "metrics": [self._metric(unit, period, "DOSSIER_RECEIVING_SATISFACTION", records, "handling-satisfaction")],
+        }
         return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
 
 
@@ -207,7 +245,7 @@ def _handler(portal: FakePortal):
             if not self.path.startswith(PREFIX):
                 status, payload = 404, {"code": "NOT_FOUND", "message": self.path}
             else:
-                status, payload = portal.answer(self.path[len(PREFIX):], body)
+                status, payload = portal.answer(self.path[len(PREFIX) :], body)
             html = isinstance(payload, str)
             data = payload.encode() if html else json.dumps(payload, ensure_ascii=False).encode("utf-8")
             self.send_response(status)
@@ -239,7 +277,7 @@ class FakePortalServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "FakePortalServer":
+    def __enter__(self) -> FakePortalServer:
         self.thread.start()
         return self
 

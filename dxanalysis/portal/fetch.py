@@ -64,8 +64,15 @@ def department_table(path: Path = paths.INDEX766_2026_JSON) -> pd.DataFrame:
     import json
 
     units = json.loads(Path(path).read_bytes())["provinces"]
-    rows = [{"province_code": provinces.resolve(u["departmentName"], "current"), "department_id": u["departmentId"],
-             "department_code": u["departmentCode"], "department_name": u["departmentName"]} for u in units]
+    rows = [
+        {
+            "province_code": provinces.resolve(u["departmentName"], "current"),
+            "department_id": u["departmentId"],
+            "department_code": u["departmentCode"],
+            "department_name": u["departmentName"],
+        }
+        for u in units
+    ]
     return pd.DataFrame(rows).sort_values("province_code", ignore_index=True)
 
 
@@ -134,7 +141,9 @@ def _provenance(answer: RawAnswer) -> str:
     return f"{via}, fetched {answer.fetched_on}"
 
 
-def _all_pages(client: PortalClient, endpoint: str, body: dict, period: str, key: str) -> tuple[dict | None, str | None, str]:
+def _all_pages(
+    client: PortalClient, endpoint: str, body: dict, period: str, key: str
+) -> tuple[dict | None, str | None, str]:
     """First page's data (with list items of later pages appended), the reason it failed, and
     where and when it was fetched. Later pages are requested only while ``currentPage < totalPages``."""
     first = client.post(endpoint, body, period, key)
@@ -164,7 +173,10 @@ def _number(value: object) -> float | None:
 
 def _observation(month: _Month, code: str, mapping: FieldMapping, data: dict, source: str) -> None:
     numerator, denominator = pick(data, mapping.numerator), pick(data, mapping.denominator)
-    for label, value, path in (("numerator", numerator, mapping.numerator), ("denominator", denominator, mapping.denominator)):
+    for value, path in (
+        (numerator, mapping.numerator),
+        (denominator, mapping.denominator),
+    ):
         if is_missing(value):
             return month.lose(code, mapping.endpoint, mapping.indicator, f"{path} is absent from the answer")
         if value is None:
@@ -175,18 +187,36 @@ def _observation(month: _Month, code: str, mapping: FieldMapping, data: dict, so
     if den <= 0:
         return month.lose(code, mapping.endpoint, mapping.indicator, f"{mapping.denominator} is {den:g} (no records)")
     if num < 0 or num > den:
-        return month.lose(code, mapping.endpoint, mapping.indicator,
-                          f"{mapping.numerator} = {num:g} is outside 0..{mapping.denominator} = {den:g}")
-    month.observations.append((code, month.period, mapping.indicator, num, den, round(num / den * 100, 4),
-                               f"{source}, {mapping.source_text()}"))
+        return month.lose(
+            code,
+            mapping.endpoint,
+            mapping.indicator,
+            f"{mapping.numerator} = {num:g} is outside 0..{mapping.denominator} = {den:g}",
+        )
+    month.observations.append(
+        (code, month.period, mapping.indicator, num, den, round(num / den * 100, 4), f"{source}, {mapping.source_text()}")
+    )
 
 
-def _fetch_month(client: PortalClient, settings: PortalSettings, period: str, wanted: set[str] | None,
-                 mappings: list[FieldMapping], pool: ThreadPoolExecutor, bar) -> _Month:
+def _fetch_month(
+    client: PortalClient,
+    settings: PortalSettings,
+    period: str,
+    wanted: set[str] | None,
+    mappings: list[FieldMapping],
+    pool: ThreadPoolExecutor,
+    bar,
+) -> _Month:
     month = _Month(period)
     year, number = int(period[:4]), int(period[5:])
-    body = {"timeType": "month", "year": year, "month": number, "departmentType": "ADMINISTRATIVE_UNIT",
-            "currentPage": 1, "pageSize": settings.page_size}
+    body = {
+        "timeType": "month",
+        "year": year,
+        "month": number,
+        "departmentType": "ADMINISTRATIVE_UNIT",
+        "currentPage": 1,
+        "pageSize": settings.page_size,
+    }
     data, why, provenance = _all_pages(client, SERVICE_RESULTS, body, period, "all")
     if data is None or not isinstance(data.get("evaluation"), list):
         month.lose("*", SERVICE_RESULTS, "*", why or "no evaluation list in the answer")
@@ -195,11 +225,16 @@ def _fetch_month(client: PortalClient, settings: PortalSettings, period: str, wa
     departments: dict[str, str] = {}
     for unit in data["evaluation"]:
         name = str(unit.get("departmentName", ""))
-        code = provinces.try_resolve(name, "current") or fallback.get(str(unit.get("departmentId"))) \
+        code = (
+            provinces.try_resolve(name, "current")
+            or fallback.get(str(unit.get("departmentId")))
             or fallback.get(str(unit.get("departmentCode")))
+        )
         if code is None:
-            month.messages.append(f"{period} {SERVICE_RESULTS}: {name!r} ({unit.get('departmentCode')}) matches none "
-                                  "of the 34 provinces; left out")
+            month.messages.append(
+                f"{period} {SERVICE_RESULTS}: {name!r} ({unit.get('departmentCode')}) matches none "
+                "of the 34 provinces; left out"
+            )
             continue
         if code in departments:
             month.messages.append(f"{period} {SERVICE_RESULTS}: {name!r} is listed twice; the first is kept")
@@ -219,10 +254,18 @@ def _fetch_month(client: PortalClient, settings: PortalSettings, period: str, wa
             month.lose(code, SERVICE_RESULTS, "*", "province absent from the service-results list")
     targets = sorted(c for c in departments if wanted is None or c in wanted)
     endpoints = sorted({m.endpoint for m in mappings})
-    jobs = {(code, endpoint): pool.submit(_all_pages, client, endpoint,
-                                          _period_body(settings.endpoints[endpoint], period, 1, settings.page_size,
-                                                       departments[code]), period, f"{endpoint}.{code}")
-            for code in targets for endpoint in endpoints}
+    jobs = {
+        (code, endpoint): pool.submit(
+            _all_pages,
+            client,
+            endpoint,
+            _period_body(settings.endpoints[endpoint], period, 1, settings.page_size, departments[code]),
+            period,
+            f"{endpoint}.{code}",
+        )
+        for code in targets
+        for endpoint in endpoints
+    }
     for code in targets:
         for endpoint in endpoints:
             data, why, provenance = jobs[(code, endpoint)].result()
@@ -237,10 +280,22 @@ def _fetch_month(client: PortalClient, settings: PortalSettings, period: str, wa
     return month
 
 
-def fetch(out_dir: str | Path, start: str, end: str, base_url: str | None = None, offline: bool = False,
-          province_codes: list[str] | None = None, jobs: int | None = None, include_low_confidence: bool = False,
-          today: dt.date | None = None, progress: bool = True, settings: PortalSettings | None = None,
-          timeout: float | None = None, retries: int | None = None, backoff: float | None = None) -> FetchResult:
+def fetch(
+    out_dir: str | Path,
+    start: str,
+    end: str,
+    base_url: str | None = None,
+    offline: bool = False,
+    province_codes: list[str] | None = None,
+    jobs: int | None = None,
+    include_low_confidence: bool = False,
+    today: dt.date | None = None,
+    progress: bool = True,
+    settings: PortalSettings | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
+) -> FetchResult:
     """Fetch (or replay) months ``start..end`` for every province (or ``province_codes``).
 
     Parameters
@@ -277,11 +332,16 @@ def fetch(out_dir: str | Path, start: str, end: str, base_url: str | None = None
         raise DxError("--jobs must be at least 1")
     out = Path(out_dir)
     base = (base_url or settings.base_url).rstrip("/")
-    client = PortalClient(base, RawStore(out / "raw"), settings.path,
-                          timeout=settings.timeout if timeout is None else timeout,
-                          retries=settings.retries if retries is None else retries,
-                          backoff=settings.backoff if backoff is None else backoff,
-                          token_env=settings.token_env, offline=offline)
+    client = PortalClient(
+        base,
+        RawStore(out / "raw"),
+        settings.path,
+        timeout=settings.timeout if timeout is None else timeout,
+        retries=settings.retries if retries is None else retries,
+        backoff=settings.backoff if backoff is None else backoff,
+        token_env=settings.token_env,
+        offline=offline,
+    )
     mappings = [m for m in settings.mappings if include_low_confidence or m.confidence != "low"]
     skipped = [m for m in settings.mappings if m not in mappings]
     today = today or dt.date.today()
@@ -290,18 +350,20 @@ def fetch(out_dir: str | Path, start: str, end: str, base_url: str | None = None
     published = [m for m in months if m < current]
     wanted = set(province_codes) if province_codes else None
     result_months: list[_Month] = []
-    notes = [f"{m.indicator}: low-confidence mapping ({m.meaning}); not written (add --include-low-confidence)"
-             for m in skipped]
-    for period in months[len(published):]:
+    notes = [
+        f"{m.indicator}: low-confidence mapping ({m.meaning}); not written (add --include-low-confidence)" for m in skipped
+    ]
+    for period in months[len(published) :]:
         skipped_month = _Month(period)
         skipped_month.lose("*", "*", "*", "not yet published (a month is served only after it ends)", say=False)
         result_months.append(skipped_month)
     if len(published) < len(months):
-        notes.append(f"{months[len(published)]}..{months[-1]}: not yet published (a month is served only after it "
-                     "ends); not requested")
+        notes.append(
+            f"{months[len(published)]}..{months[-1]}: not yet published (a month is served only after it "
+            "ends); not requested"
+        )
     count = len(wanted) if wanted else 34
-    bar = tqdm(total=len(published) * count, desc="fetch", unit="province-month", disable=not progress,
-               file=sys.stderr)
+    bar = tqdm(total=len(published) * count, desc="fetch", unit="province-month", disable=not progress, file=sys.stderr)
     # Months are written as they finish (in month order), so memory holds one month, not the run.
     writers = _TableWriters(out)
     try:
@@ -333,8 +395,13 @@ class _TableWriters:
         self.first = {name: True for name in self.targets}
 
     def _write(self, name: str, frame: pd.DataFrame) -> None:
-        frame.to_csv(self.temps[name], mode="w" if self.first[name] else "a", header=self.first[name], index=False,
-                     lineterminator="\n")
+        frame.to_csv(
+            self.temps[name],
+            mode="w" if self.first[name] else "a",
+            header=self.first[name],
+            index=False,
+            lineterminator="\n",
+        )
         self.first[name] = False
 
     def add(self, month: _Month) -> None:
@@ -342,8 +409,20 @@ class _TableWriters:
         observations = observations.sort_values(["period", "province_code", "indicator"], ignore_index=True)
         observations[["numerator", "denominator"]] = observations[["numerator", "denominator"]].astype("int64")
         self._write("observations.csv", observations)
-        scores = pd.DataFrame(month.scores, columns=["province_code", "period", "scope", "component", "points",
-                                                     "max_points", "unit_name", "dashboard_code", "source"])
+        scores = pd.DataFrame(
+            month.scores,
+            columns=[
+                "province_code",
+                "period",
+                "scope",
+                "component",
+                "points",
+                "max_points",
+                "unit_name",
+                "dashboard_code",
+                "source",
+            ],
+        )
         scores.insert(1, "province_name", scores["province_code"].map(provinces.province_name))
         scores.insert(len(scores.columns) - 1, "scale", "766-2026")
         self._write("index766.csv", scores[self.SCORE_COLUMNS].sort_values(["province_code", "component"]))
@@ -355,8 +434,16 @@ class _TableWriters:
 
         for name, temp in self.temps.items():
             if self.first[name]:  # no month at all: headers only
-                self._write(name, pd.DataFrame(columns=OBSERVATION_COLUMNS if name == "observations.csv" else
-                                               self.SCORE_COLUMNS if name == "index766.csv" else MISSING_COLUMNS))
+                self._write(
+                    name,
+                    pd.DataFrame(
+                        columns=OBSERVATION_COLUMNS
+                        if name == "observations.csv"
+                        else self.SCORE_COLUMNS
+                        if name == "index766.csv"
+                        else MISSING_COLUMNS
+                    ),
+                )
             os.chmod(temp, 0o666 & ~_umask())
             os.replace(temp, self.targets[name])
         return list(self.targets.values())

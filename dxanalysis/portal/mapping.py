@@ -30,8 +30,7 @@ class FieldMapping:
 
     def source_text(self) -> str:
         sure = "" if self.confidence == "high" else ", to confirm"
-        return (f"{self.endpoint}: {self.numerator} / {self.denominator} "
-                f"(mapping confidence {self.confidence}{sure})")
+        return f"{self.endpoint}: {self.numerator} / {self.denominator} (mapping confidence {self.confidence}{sure})"
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class PortalSettings:
     backoff: float
     jobs: int
     page_size: int
-    endpoints: dict[str, str]           # endpoint -> "fields" | "dates"
+    endpoints: dict[str, str]  # endpoint -> "fields" | "dates"
     mappings: tuple[FieldMapping, ...]
 
 
@@ -73,14 +72,28 @@ def load_settings(path: Path = paths.PORTAL_MAPPING_YAML) -> PortalSettings:
         for field in (item["numerator"], item["denominator"]):
             if not all(_STEP.match(step) for step in field.split(".")):
                 raise DxError(f"{where}: field path {field!r} is not key.key[code=X].key")
-        mappings.append(FieldMapping(indicator, item["endpoint"], item["numerator"], item["denominator"],
-                                     " ".join(str(item["meaning"]).split()), item["confidence"]))
-    return PortalSettings(base_url=str(api.get("base_url", "https://dichvucong.gov.vn")),
-                          path=str(api.get("path", "/api/v1/reporting/evaluation/")),
-                          token_env=str(api.get("token_env", "DX_PORTAL_TOKEN")),
-                          timeout=float(api.get("timeout_seconds", 30)), retries=int(api.get("retries", 4)),
-                          backoff=float(api.get("backoff_seconds", 0.5)), jobs=int(api.get("jobs", 4)),
-                          page_size=int(api.get("page_size", 200)), endpoints=endpoints, mappings=tuple(mappings))
+        mappings.append(
+            FieldMapping(
+                indicator,
+                item["endpoint"],
+                item["numerator"],
+                item["denominator"],
+                " ".join(str(item["meaning"]).split()),
+                item["confidence"],
+            )
+        )
+    return PortalSettings(
+        base_url=str(api.get("base_url", "https://dichvucong.gov.vn")),
+        path=str(api.get("path", "/api/v1/reporting/evaluation/")),
+        token_env=str(api.get("token_env", "DX_PORTAL_TOKEN")),
+        timeout=float(api.get("timeout_seconds", 30)),
+        retries=int(api.get("retries", 4)),
+        backoff=float(api.get("backoff_seconds", 0.5)),
+        jobs=int(api.get("jobs", 4)),
+        page_size=int(api.get("page_size", 200)),
+        endpoints=endpoints,
+        mappings=tuple(mappings),
+    )
 
 
 _MISSING = object()

@@ -1,0 +1,54 @@
+"""Run settings (``params/run.yaml``): the one place the batch's defaults come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import paths
+from .errors import DxError
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Defaults of ``dx batch``; each command-line option overrides one."""
+
+    as_of: str
+    model: str
+    jobs: str
+    scenario: str
+
+
+@lru_cache(maxsize=2)
+def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
+    """Read and check ``params/run.yaml``."""
+    from .forecast import MODELS, parse_scenario
+    from .periods import is_period
+
+    try:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise DxError(f"{path}: cannot read the run settings: {exc}") from exc
+    unknown = set(spec) - set(RunSettings.__dataclass_fields__)
+    if unknown:
+        raise DxError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+    settings = RunSettings(
+        as_of=str(spec.get("as_of") or ""),
+        model=str(spec.get("model") or "pooled"),
+        jobs=str(spec.get("jobs") or "auto"),
+        scenario=str(spec.get("scenario") or ""),
+    )
+    if settings.as_of and not is_period(settings.as_of):
+        raise DxError(f"{path}: as_of {settings.as_of!r} is not YYYY-MM")
+    if settings.model not in MODELS:
+        raise DxError(f"{path}: model {settings.model!r} is not one of {', '.join(MODELS)}")
+    if settings.jobs != "auto" and not settings.jobs.isdigit():
+        raise DxError(f"{path}: jobs {settings.jobs!r}: expected a whole number or auto")
+    parse_scenario(settings.scenario or None)
+    return settings
+
+
+__all__ = ["RunSettings", "run_settings"]

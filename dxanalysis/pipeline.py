@@ -1,0 +1,274 @@
+"""The pipeline: every table the reports need, computed once, each step rerun only when its inputs change.
+
+Steps (in the style of owid/etl), each writing one or more tables to a build folder beside a
+``<step>.fingerprint`` of everything it read::
+
+    harmonise   data files (observation contract) -> harmonised.csv     (load, validate, 63 -> 34)
+    forecast    harmonised.csv + targets          -> forecasts.csv, fans.csv
+    scores      the bundled 766 tables            -> index766.csv       (both scales, kept apart)
+    backtest    harmonised.csv                    -> backtest_summary.csv, backtest_overall.csv,
+                                                     backtest_reliability.csv
+
+``dx batch`` runs it once, then every notebook reads its rows from the build folder (parameter
+``build_dir``). A notebook opened alone computes the same tables in memory through
+:func:`compute`, the same code path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .io import atomic_write_csv, atomic_write_text
+
+STEPS = ("harmonise", "forecast", "scores", "backtest")
+_DTYPES = {
+    "province_code": str,
+    "period": str,
+    "last_period": str,
+    "as_of": str,
+    "deadline": str,
+    "scenario": str,
+    "source": str,
+    "constituents": str,
+    "method": str,
+    "data_note": str,
+    "dashboard_code": str,
+}
+
+
+@dataclass
+class Tables:
+    """The pipeline's tables (in memory)."""
+
+    harmonised: pd.DataFrame
+    forecasts: pd.DataFrame
+    fans: pd.DataFrame
+    scores: pd.DataFrame | None = None
+
+
+def _digest(parts: list) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, Path):
+            digest.update(part.name.encode())
+            digest.update(part.read_bytes())
+        else:
+            digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _library(*modules: str) -> list[Path]:
+    root = paths.PROJECT_ROOT / "dxanalysis"
+    return sorted(p for m in modules for p in (root / m).rglob("*.py")) if modules else []
+
+
+def _params() -> list[Path]:
+    return sorted(paths.PARAMS_DIR.rglob("*.yaml")) + sorted(paths.PROVINCES_DIR.glob("*.csv"))
+
+
+def fans_table(table: pd.DataFrame, forecasts: pd.DataFrame, as_of: str, model: str, scenario: str | None) -> pd.DataFrame:
+    """Monthly predictive quantiles of every series with a target still ahead, up to its last deadline.
+
+    One fit of the model, evaluated at every month (cheap), so the province figures draw from
+    this table instead of refitting.
+    """
+    from .forecast import QUANTILES, build_panel, fit, parse_scenario
+    from .periods import add_months, months_between
+
+    scenario_obj = parse_scenario(scenario)
+    panel = build_panel(table, as_of=as_of)
+    origin = len(panel.periods) - 1
+    fitted = fit(panel, model, origin)
+    ahead = forecasts[~forecasts["deadline_passed"].astype(bool) & (forecasts["status"] != "no_data")]
+    until = ahead.groupby(["province_code", "indicator"])["deadline"].max().str[:7]
+    keys = panel.keys[["province_code", "indicator"]].apply(tuple, axis=1).tolist()
+    index = {key: i for i, key in enumerate(keys)}
+    last = panel.periods[-1]
+    steps = max((months_between(last, u) for u in until), default=0)
+    rows = []
+    for step in range(1, steps + 1):
+        col = origin + step
+        pred = fitted.at(col)
+        period = add_months(last, step)
+        quantiles = {"median": 0.5, **QUANTILES}
+        for (code, indicator), end in until.items():
+            i = index.get((code, indicator))
+            if i is None or period > end:
+                continue
+            shift = (
+                scenario_obj.shift(indicator, code, panel.col(scenario_obj.start), int(pred.last_col[i]), col)
+                if scenario_obj
+                else 0.0
+            )
+            one = _one(pred, i)
+            rows.append(
+                {
+                    "province_code": code,
+                    "indicator": indicator,
+                    "period": period,
+                    **{name: float(one.quantile(q, shift)[0]) for name, q in quantiles.items()},
+                }
+            )
+    columns = ["province_code", "indicator", "period", "median", *QUANTILES]
+    return pd.DataFrame(rows, columns=columns).sort_values(["province_code", "indicator", "period"], ignore_index=True)
+
+
+def _one(pred, i):
+    from .forecast import _slice
+
+    return _slice(pred, i)
+
+
+def compute(data=None, as_of: str | None = None, model: str = "pooled", scenario: str | None = None, targets=None) -> Tables:
+    """Harmonise, forecast every province and target, and the fans, in memory (one call)."""
+    from .forecast import forecast, load_table
+
+    table = load_table(data)
+    forecasts = forecast(table, as_of=as_of, model=model, targets=targets, scenario=scenario)
+    as_of = str(forecasts["as_of"].iloc[0])
+    return Tables(table, forecasts, fans_table(table, forecasts, as_of, model, scenario))
+
+
+class Pipeline:
+    """The steps over one build folder; each reruns only when its fingerprint changed.
+
+    Parameters
+    ----------
+    build_dir : path
+    data : str, optional
+        Observation file or folder ('' for the bundled panel).
+    as_of, model, scenario : str
+        Forecast settings (see :func:`~dxanalysis.forecast.forecast`).
+    """
+
+    def __init__(self, build_dir: str | Path, data: str = "", as_of: str = "", model: str = "pooled", scenario: str = ""):
+        from .observations import expand_data_argument
+
+        self.dir = Path(build_dir)
+        self.data = data
+        self.as_of = as_of or None
+        self.model = model
+        self.scenario = scenario or None
+        self.data_files = expand_data_argument(data or None)
+        self.ran: list[str] = []
+        self.skipped: list[str] = []
+        self._fingerprints: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ fingerprints
+
+    def fingerprint(self, step: str) -> str:
+        """Hash of everything ``step`` reads: its input tables' fingerprints, data, params, code."""
+        if step not in self._fingerprints:
+            inputs = {
+                "harmonise": lambda: [
+                    *self.data_files,
+                    *_params(),
+                    *_library("harmonise.py", "observations.py", "provinces.py"),
+                ],
+                "forecast": lambda: [
+                    self.fingerprint("harmonise"),
+                    {"as_of": self.as_of, "model": self.model, "scenario": self.scenario},
+                    *_params(),
+                    *_library("forecast.py", "pipeline.py", "registry.py"),
+                ],
+                "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *_library("index766.py")],
+                "backtest": lambda: [self.fingerprint("harmonise"), *_library("backtest.py", "forecast.py")],
+            }[step]()
+            self._fingerprints[step] = _digest(inputs)
+        return self._fingerprints[step]
+
+    def _fresh(self, step: str, outputs: list[str]) -> bool:
+        stamp = self.dir / f"{step}.fingerprint"
+        return (
+            stamp.exists()
+            and stamp.read_text() == self.fingerprint(step)
+            and all((self.dir / name).exists() for name in outputs)
+        )
+
+    def _done(self, step: str) -> None:
+        atomic_write_text(self.fingerprint(step), self.dir / f"{step}.fingerprint")
+        self.ran.append(step)
+
+    # ------------------------------------------------------------------ steps
+
+    OUTPUTS = {
+        "harmonise": ["harmonised.csv"],
+        "forecast": ["forecasts.csv", "fans.csv"],
+        "scores": ["index766.csv"],
+        "backtest": ["backtest_summary.csv", "backtest_overall.csv", "backtest_reliability.csv"],
+    }
+
+    def run(self, steps=STEPS) -> Pipeline:
+        """Run the steps whose inputs changed; return self."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for step in steps:
+            if self._fresh(step, self.OUTPUTS[step]):
+                self.skipped.append(step)
+                continue
+            getattr(self, f"_{step}")()
+            self._done(step)
+        return self
+
+    def _harmonise(self) -> None:
+        from .harmonise import harmonise_files
+
+        atomic_write_csv(harmonise_files(self.data_files).table, self.dir / "harmonised.csv")
+
+    def _forecast(self) -> None:
+        from .forecast import forecast
+
+        table = self.harmonised()
+        forecasts = forecast(table, as_of=self.as_of, model=self.model, scenario=self.scenario)
+        atomic_write_csv(forecasts, self.dir / "forecasts.csv")
+        as_of = str(forecasts["as_of"].iloc[0])
+        atomic_write_csv(fans_table(table, forecasts, as_of, self.model, self.scenario), self.dir / "fans.csv")
+
+    def _scores(self) -> None:
+        from .index766 import load_index766
+
+        old, _ = load_index766(paths.INDEX766_XLSX)
+        new, _ = load_index766(paths.INDEX766_2026_JSON)
+        atomic_write_csv(pd.concat([old, new], ignore_index=True), self.dir / "index766.csv")
+
+    def _backtest(self) -> None:
+        from .backtest import backtest
+
+        backtest(self.harmonised()).write(self.dir)
+
+    # ------------------------------------------------------------------ reading
+
+    def harmonised(self) -> pd.DataFrame:
+        return read_harmonised(self.dir)
+
+
+def read_harmonised(build_dir: str | Path) -> pd.DataFrame:
+    table = pd.read_csv(
+        Path(build_dir) / "harmonised.csv",
+        dtype=_DTYPES,
+        keep_default_na=False,
+        na_values={"numerator": [""], "denominator": [""], "value": [""]},
+    )
+    table["complete"] = table["complete"].astype(str).str.lower().eq("true")
+    return table
+
+
+def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:
+    """The pipeline's tables from a build folder (``province``: only that province's fans)."""
+    build = Path(build_dir)
+    forecasts = pd.read_csv(build / "forecasts.csv", dtype=_DTYPES)
+    forecasts["scenario"] = forecasts["scenario"].fillna("")
+    forecasts["deadline_passed"] = forecasts["deadline_passed"].astype(str).str.lower().eq("true")
+    fans = pd.read_csv(build / "fans.csv", dtype=_DTYPES)
+    if province is not None:
+        fans = fans[fans["province_code"] == province]
+    scores = pd.read_csv(build / "index766.csv", dtype=_DTYPES) if (build / "index766.csv").exists() else None
+    return Tables(read_harmonised(build), forecasts, fans, scores)
+
+
+__all__ = ["Pipeline", "Tables", "compute", "read_tables", "read_harmonised", "fans_table", "STEPS"]

@@ -1,0 +1,101 @@
+"""The pipeline computes every table once; steps rerun only when their inputs change; the warm
+kernel engine gives the same reports as fresh kernels."""
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from dxanalysis import batch, paths
+from dxanalysis.errors import InputProblems
+from dxanalysis.pipeline import Pipeline, compute, read_tables
+
+
+def test_build_tables_equal_the_in_memory_single_call(tmp_path):
+    build = Pipeline(tmp_path / "build").run(("harmonise", "forecast", "scores"))
+    assert build.ran == ["harmonise", "forecast", "scores"]
+    from_disk = read_tables(build.dir)
+    in_memory = compute()
+    pd.testing.assert_frame_equal(from_disk.forecasts, in_memory.forecasts, check_dtype=False)
+    pd.testing.assert_frame_equal(from_disk.fans, in_memory.fans, check_dtype=False)
+    pd.testing.assert_frame_equal(from_disk.harmonised, in_memory.harmonised, check_dtype=False)
+    # fans reach each indicator's last deadline still ahead, and stay inside 0..100
+    fans = from_disk.fans
+    assert fans["period"].min() == "2026-11" and fans["period"].max() == "2030-12"
+    assert ((fans["lo95"] <= fans["median"]) & (fans["median"] <= fans["hi95"])).all()
+    assert fans[["lo95", "hi95"]].stack().between(0, 100).all()
+
+
+def test_steps_rerun_only_when_their_inputs_change(tmp_path):
+    data = tmp_path / "panel.csv"
+    shutil.copy(paths.PANEL_CSV, data)
+    first = Pipeline(tmp_path / "b", data=str(data)).run(("harmonise", "forecast"))
+    assert first.ran == ["harmonise", "forecast"]
+    again = Pipeline(tmp_path / "b", data=str(data)).run(("harmonise", "forecast"))
+    assert again.ran == [] and again.skipped == ["harmonise", "forecast"]
+    other_as_of = Pipeline(tmp_path / "b", data=str(data), as_of="2026-06").run(("harmonise", "forecast"))
+    assert other_as_of.ran == ["forecast"]
+    data.write_text("\n".join(data.read_text(encoding="utf-8").splitlines()[:-1]) + "\n", encoding="utf-8")
+    changed = Pipeline(tmp_path / "b", data=str(data), as_of="2026-06").run(("harmonise", "forecast"))
+    assert changed.ran == ["harmonise", "forecast"]
+    (tmp_path / "b" / "fans.csv").unlink()  # a missing output is rebuilt
+    assert Pipeline(tmp_path / "b", data=str(data), as_of="2026-06").run(("harmonise", "forecast")).ran == ["forecast"]
+
+
+def test_bad_data_fails_once_before_any_kernel(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("province,period,indicator,numerator,denominator\n01,2026-13,online_records,1,2\n", encoding="utf-8")
+    with pytest.raises(InputProblems, match="2026-13"):
+        batch.run_batch(["01", "79"], jobs=1, data=str(bad), out_dir=tmp_path / "r", extras=False, progress=False)
+    assert not (tmp_path / "r" / "provinces").exists()
+    assert not (tmp_path / "r" / "index.html").exists()
+
+
+@pytest.mark.notebook
+def test_warm_kernel_reports_equal_fresh_kernel_reports_byte_for_byte(tmp_path):
+    notebook = paths.NOTEBOOKS_DIR / "01_province_report.ipynb"
+    build = Pipeline(tmp_path / "build").run(("harmonise", "forecast", "scores"))
+    params = {"province": "19", "build_dir": str(build.dir)}
+    batch.execute_notebook(notebook, tmp_path / "fresh.ipynb", params)
+    # the warm kernel has run another province first
+    batch.execute_notebook(notebook, tmp_path / "other.ipynb", {**params, "province": "79"}, warm=True)
+    batch.execute_notebook(notebook, tmp_path / "warm.ipynb", params, warm=True)
+    assert (tmp_path / "warm.ipynb").read_bytes() == (tmp_path / "fresh.ipynb").read_bytes()
+
+
+@pytest.mark.notebook
+def test_warm_kernel_falls_back_to_a_fresh_one_after_a_failure(tmp_path):
+    import nbformat
+    import papermill as pm
+
+    from dxanalysis import warm
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x: int = 1"),
+            nbformat.v4.new_code_cell("assert x == 1, 'deliberate'\nleft_over = 42"),
+        ]
+    )
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": paths.KERNEL_NAME, "display_name": "Python (dxanalysis)", "language": "python"}
+    source = tmp_path / "t.ipynb"
+    nbformat.write(nb, source)
+    probe = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("print('left_over' in dir(), x if 'x' in dir() else None)")]
+    )
+    probe.metadata["kernelspec"] = nb.metadata["kernelspec"]
+    nbformat.write(probe, tmp_path / "probe.ipynb")
+
+    def probe_says() -> str:
+        batch.execute_notebook(tmp_path / "probe.ipynb", tmp_path / "probe_out.ipynb", {}, warm=True)
+        return nbformat.read(tmp_path / "probe_out.ipynb", as_version=4).cells[0].outputs[0]["text"].strip()
+
+    batch.execute_notebook(source, tmp_path / "ok.ipynb", {"x": 1}, warm=True)
+    first = warm._kernel["km"]
+    assert probe_says() == "False None"  # nothing leaks between notebooks on the warm kernel
+    assert warm._kernel["km"] is first  # ...which is the same kernel
+    with pytest.raises(pm.PapermillExecutionError, match="deliberate"):
+        batch.execute_notebook(source, tmp_path / "bad.ipynb", {"x": 2}, warm=True)
+    assert warm._kernel["km"] is None and not first.is_alive()  # shut down after the failure
+    assert probe_says() == "False None"  # and the next notebook gets a fresh one
+    assert warm._kernel["km"] is not None and warm._kernel["km"] is not first
