@@ -138,7 +138,8 @@ def main() -> int:
             results["batch_s"] = outcome.seconds["provinces"]
             results["batch_publish_s"] = outcome.seconds["publish"]
             if outcome.failed:
-                print("batch failures:", outcome.failed)
+                print("batch failures (no ratio printed):", outcome.failed)
+                return 1
         ratio = results["batch_s"] / results["batch_floor_s"]
         print(f"batch floor: {len(codes)} empty papermill runs, --jobs {args.jobs}  {results['batch_floor_s']:7.2f} s")
         batch_s, publish_s, total_s = results["batch_s"], results["batch_publish_s"], results["batch_total_s"]

@@ -346,4 +346,30 @@ def harmonise_files(paths_: list[str | Path], scheme: Scheme | None = None, weig
         return harmonise(frames, scheme=scheme, weights=weight_frame, weight_basis=basis)
 
 
-__all__ = ["harmonise", "harmonise_files", "load_weights", "Harmonised", "IncompleteProvinceWarning", "HARMONISED_COLUMNS"]
+def load_bundled_table() -> pd.DataFrame:
+    """The bundled (synthetic) panel, harmonised onto the 34 provinces."""
+    from . import paths
+
+    return harmonise_files([paths.PANEL_CSV]).table
+
+
+def load_table(data=None) -> pd.DataFrame:
+    """Harmonised table from a file, a folder, a list of files, or the bundled panel (None)."""
+    from .observations import expand_data_argument
+
+    if isinstance(data, pd.DataFrame):
+        return data
+    files = [f for d in (data if isinstance(data, (list, tuple)) else [data]) for f in expand_data_argument(d)]
+    return harmonise_files(files).table
+
+
+__all__ = [
+    "load_table",
+    "load_bundled_table",
+    "harmonise",
+    "harmonise_files",
+    "load_weights",
+    "Harmonised",
+    "IncompleteProvinceWarning",
+    "HARMONISED_COLUMNS",
+]

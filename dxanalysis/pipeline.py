@@ -64,8 +64,13 @@ def _digest(parts: list) -> str:
 
 
 def _library(*modules: str) -> list[Path]:
+    """The source files of the named modules (``harmonise.py``) or packages (``forecast``)."""
     root = paths.PROJECT_ROOT / "dxanalysis"
-    return sorted(p for m in modules for p in (root / m).rglob("*.py")) if modules else []
+    found = []
+    for name in modules:
+        path = root / name
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
 
 
 def _params() -> list[Path]:
@@ -120,7 +125,7 @@ def fans_table(table: pd.DataFrame, forecasts: pd.DataFrame, as_of: str, model: 
 
 
 def _one(pred, i):
-    from .forecast import _slice
+    from .forecast.models import _slice
 
     return _slice(pred, i)
 
@@ -175,10 +180,10 @@ class Pipeline:
                     self.fingerprint("harmonise"),
                     {"as_of": self.as_of, "model": self.model, "scenario": self.scenario},
                     *_params(),
-                    *_library("forecast.py", "pipeline.py", "registry.py"),
+                    *_library("forecast", "pipeline.py", "registry.py"),
                 ],
                 "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *_library("index766.py")],
-                "backtest": lambda: [self.fingerprint("harmonise"), *_library("backtest.py", "forecast.py")],
+                "backtest": lambda: [self.fingerprint("harmonise"), *_library("backtest.py", "forecast")],
             }[step]()
             self._fingerprints[step] = _digest(inputs)
         return self._fingerprints[step]

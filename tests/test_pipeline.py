@@ -99,3 +99,10 @@ def test_warm_kernel_falls_back_to_a_fresh_one_after_a_failure(tmp_path):
     assert warm._kernel["km"] is None and not first.is_alive()  # shut down after the failure
     assert probe_says() == "False None"  # and the next notebook gets a fresh one
     assert warm._kernel["km"] is not None and warm._kernel["km"] is not first
+
+
+def test_fingerprints_cover_the_code_each_step_runs():
+    from dxanalysis.pipeline import _library
+
+    files = {p.name for p in _library("harmonise.py", "forecast")}
+    assert {"harmonise.py", "models.py", "table.py", "pooling.py"} <= files

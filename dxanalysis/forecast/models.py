@@ -1,0 +1,294 @@
+"""The four models: series statistics, predictive distributions, fits evaluated at any month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from ..errors import DxError
+from .panel import Panel, _from_scale, _to_scale
+from .pooling import _drift_instability, _partial_pool
+from .settings import MERGER_SHIFT_SD, MODELS, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
+
+# --------------------------------------------------------------------------- series statistics
+
+
+@dataclass
+class DiffStats:
+    """Per-series statistics of consecutive observed changes inside a window."""
+
+    slope: np.ndarray  # drift per month (on the model's scale)
+    sum_k: np.ndarray  # months spanned by the changes used
+    pairs: np.ndarray  # number of changes used
+    sigma2: np.ndarray  # variance of a one-month change around the drift
+    last_value: np.ndarray  # last observed value (model scale)
+    last_col: np.ndarray  # column of the last observation (-1 when none)
+    n_obs: np.ndarray  # observations in the window
+
+
+def diff_stats(z: np.ndarray, origin: int, window: int, merger_col: int, drift: bool = True) -> DiffStats:
+    """Drift and noise of each row of ``z`` from observed changes in ``(origin-window, origin]``.
+
+    Gaps are allowed (a change over k months counts k times the drift and k times the variance).
+    The change that spans the merger (June to July 2025) is left out: it carries the one-off
+    level shift of the new provinces' reporting, not the trend.
+    """
+    lo = max(0, origin - window + 1)
+    sub = z[:, lo : origin + 1]
+    n_series, width = sub.shape
+    observed = ~np.isnan(sub)
+    idx = np.where(observed, np.arange(width)[None, :], -1)
+    last_idx = np.maximum.accumulate(idx, axis=1)
+    prev = np.concatenate([np.full((n_series, 1), -1), last_idx[:, :-1]], axis=1)
+    cols = np.arange(width)[None, :]
+    crosses = (prev + lo < merger_col) & (cols + lo >= merger_col)
+    valid = observed & (prev >= 0) & ~crosses
+    prev_values = np.take_along_axis(sub, np.maximum(prev, 0), axis=1)
+    delta = np.where(valid, sub - prev_values, 0.0)
+    k = np.where(valid, cols - prev, 0)
+    sum_k = k.sum(axis=1).astype(float)
+    pairs = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (
+            np.where(sum_k > 0, delta.sum(axis=1) / np.where(sum_k > 0, sum_k, 1), np.nan) if drift else np.zeros(n_series)
+        )
+        centred = np.where(valid, (delta - k * np.nan_to_num(slope)[:, None]) ** 2 / np.where(k > 0, k, 1), 0.0)
+        dof = pairs - (1 if drift else 0)
+        sigma2 = np.where(dof > 0, centred.sum(axis=1) / np.where(dof > 0, dof, 1), np.nan)
+    last_col_local = last_idx[:, -1]
+    last_value = np.where(
+        last_col_local >= 0, np.take_along_axis(sub, np.maximum(last_col_local, 0)[:, None], 1)[:, 0], np.nan
+    )
+    return DiffStats(
+        slope=slope,
+        sum_k=sum_k,
+        pairs=pairs,
+        sigma2=sigma2,
+        last_value=last_value,
+        last_col=np.where(last_col_local >= 0, last_col_local + lo, -1),
+        n_obs=observed.sum(axis=1),
+    )
+
+
+def _pool_noise(sigma2: np.ndarray, dof: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink each series' noise variance toward its indicator's median (PRIOR_DF pseudo-observations)."""
+    out, df = np.empty_like(sigma2), np.empty_like(sigma2)
+    for group in np.unique(groups):
+        members = groups == group
+        usable = members & np.isfinite(sigma2) & (dof >= 2)
+        prior = (
+            np.nanmean(sigma2[usable])
+            if usable.any()
+            else np.nanmean(sigma2[members & np.isfinite(sigma2)])
+            if (members & np.isfinite(sigma2)).any()
+            else 0.01
+        )
+        d = np.where(np.isfinite(sigma2), np.maximum(dof, 0), 0).astype(float)
+        s = np.where(np.isfinite(sigma2), sigma2, 0.0)
+        out[members] = ((d * s + PRIOR_DF * prior) / (d + PRIOR_DF))[members]
+        df[members] = (d + PRIOR_DF)[members]
+    return out, df
+
+
+# --------------------------------------------------------------------------- models
+
+
+@dataclass
+class Predictive:
+    """Predictive distributions (one per series): ``scale``-transformed value ~ location + scale_sd * t(df)."""
+
+    scale: str
+    location: np.ndarray
+    sd: np.ndarray
+    df: np.ndarray
+    last_value: np.ndarray  # percent
+    last_col: np.ndarray
+    n_obs: np.ndarray
+    pooling_weight: np.ndarray = field(default_factory=lambda: np.array([]))
+    upper: float = 100.0
+
+    def quantile(self, q: float, shift: np.ndarray | float = 0.0) -> np.ndarray:
+        """Quantile in percent, inside [0, upper]; ``shift`` adds points (scenarios)."""
+        z = self.location + self.sd * special.stdtrit(self.df, q)
+        return np.clip(_from_scale(z, self.scale) + shift, 0.0, self.upper)
+
+    def prob_at_least(self, threshold: np.ndarray | float, shift: np.ndarray | float = 0.0) -> np.ndarray:
+        """P(value >= threshold), with the value shifted by ``shift`` points."""
+        thr = np.broadcast_to(np.asarray(threshold, float) - shift, self.location.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = _to_scale(np.clip(thr, 1e-9, None), self.scale)
+            p = 1.0 - special.stdtr(self.df, (z - self.location) / self.sd)
+        p = np.where(thr <= 0, 1.0, p)
+        p = np.where(thr > self.upper, 0.0, p)
+        return np.where(np.isnan(self.location), np.nan, p)
+
+
+def predict(panel: Panel, model: str, origin: int, target_col: np.ndarray | int, window: int | None = None) -> Predictive:
+    """Predictive distribution of every series at ``target_col`` from data up to ``origin``.
+
+    Parameters
+    ----------
+    panel : Panel
+    model : {"naive", "linear", "compound", "pooled"}
+    origin : int
+        Last column the model may see.
+    target_col : int or array
+        Column (month) to predict, per series or for all.
+    window : int, optional
+        Months of history to use (default :data:`POOLED_WINDOW` for ``pooled``, else :data:`WINDOW`).
+    """
+    return fit(panel, model, origin, window).at(target_col)
+
+
+@dataclass
+class Fit:
+    """A model fitted once at an origin; :meth:`at` evaluates it at any target month (cheap)."""
+
+    model: str
+    scale: str
+    last_value: np.ndarray  # model scale
+    last_col: np.ndarray
+    n_obs: np.ndarray
+    slope: np.ndarray
+    slope_var: np.ndarray
+    sigma2: np.ndarray
+    df: np.ndarray
+    weight: np.ndarray
+    merger_col: int
+    linear: tuple | None = None  # (intercept, x_bar, sxx, n, values) for the linear model
+
+    def at(self, target_col: np.ndarray | int) -> Predictive:
+        target = np.broadcast_to(np.asarray(target_col), self.last_col.shape).astype(float)
+        if self.linear is not None:
+            intercept, x_bar, sxx, n = self.linear
+            location = intercept + self.slope * target
+            with np.errstate(invalid="ignore", divide="ignore"):
+                variance = self.sigma2 * (
+                    1 + 1 / n + np.where(sxx > 0, (target - x_bar) ** 2 / np.where(sxx > 0, sxx, 1), 0)
+                )
+            location = np.where(n >= 2, location, np.where(n == 1, self.last_value, np.nan))
+            return Predictive(
+                scale="identity",
+                location=location,
+                sd=np.sqrt(np.maximum(variance, 1e-12)),
+                df=self.df,
+                last_value=self.last_value,
+                last_col=self.last_col,
+                n_obs=n.astype(int),
+                pooling_weight=self.weight,
+            )
+        h = target - self.last_col
+        extra = 0.0
+        if self.model == "pooled":
+            # The reporting level shift when the horizon crosses the merger.
+            crosses = (self.last_col < self.merger_col) & (target >= self.merger_col)
+            extra = np.where(crosses, MERGER_SHIFT_SD**2, 0.0)
+        location = self.last_value + self.slope * h
+        variance = h * self.sigma2 + h**2 * np.where(np.isfinite(self.slope_var), self.slope_var, 0.0) + extra
+        sd = np.sqrt(np.maximum(variance, 1e-12))
+        location = np.where(self.last_col >= 0, location, np.nan)
+        return Predictive(
+            scale=self.scale,
+            location=location,
+            sd=sd,
+            df=self.df,
+            last_value=_from_scale(self.last_value, self.scale),
+            last_col=self.last_col,
+            n_obs=self.n_obs,
+            pooling_weight=self.weight,
+        )
+
+
+def fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
+    """Fit ``model`` to every series of ``panel`` with data up to column ``origin`` (see :func:`predict`)."""
+    if model not in MODELS:
+        raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    window = window or (POOLED_WINDOW if model == "pooled" else WINDOW)
+    values = panel.values[:, : origin + 1]
+    groups = panel.keys["indicator"].to_numpy()
+    if model == "linear":
+        return _fit_linear(values, origin, window, groups, panel.merger_col)
+    scale = {"naive": "identity", "compound": "log", "pooled": "logit"}[model]
+    z = _to_scale(values, scale)
+    st = diff_stats(z, origin, window, panel.merger_col, drift=model != "naive")
+    sigma2, df = _pool_noise(st.sigma2, st.pairs - (0 if model == "naive" else 1), groups)
+    slope_var = np.where(st.sum_k > 0, sigma2 / np.where(st.sum_k > 0, st.sum_k, 1), np.inf)
+    weight = np.ones_like(st.slope)
+    slope = np.nan_to_num(st.slope)
+    if model == "pooled":
+        slope, slope_var, weight = _partial_pool(st.slope, slope_var, panel.keys)
+        # Drifts change (campaigns start, provinces plateau): add the observed instability of the drift.
+        slope_var = slope_var + _drift_instability(z, origin, panel.merger_col, groups)
+    if model == "naive":
+        slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
+    return Fit(
+        model=model,
+        scale=scale,
+        last_value=st.last_value,
+        last_col=st.last_col,
+        n_obs=st.n_obs,
+        slope=slope,
+        slope_var=slope_var,
+        sigma2=sigma2,
+        df=df,
+        weight=weight,
+        merger_col=panel.merger_col,
+    )
+
+
+def _fit_linear(values: np.ndarray, origin: int, window: int, groups: np.ndarray, merger_col: int) -> Fit:
+    lo = max(0, origin - window + 1)
+    y = values[:, lo : origin + 1]
+    x = np.arange(lo, origin + 1, dtype=float)[None, :] * np.ones_like(y)
+    mask = ~np.isnan(y)
+    n = mask.sum(axis=1).astype(float)
+    xs, ys = np.where(mask, x, 0.0), np.where(mask, y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x_bar = xs.sum(1) / n
+        y_bar = ys.sum(1) / n
+        sxx = np.where(mask, (x - x_bar[:, None]) ** 2, 0).sum(1)
+        sxy = np.where(mask, (x - x_bar[:, None]) * (y - y_bar[:, None]), 0).sum(1)
+        slope = np.where(sxx > 0, sxy / sxx, 0.0)
+        intercept = y_bar - slope * x_bar
+        resid = np.where(mask, y - intercept[:, None] - slope[:, None] * x, 0.0)
+        dof = n - 2
+        s2 = np.where(dof > 0, (resid**2).sum(1) / np.where(dof > 0, dof, 1), np.nan)
+    s2, df = _pool_noise(s2, dof, groups)
+    last_col = np.where(mask.any(1), lo + (mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)), -1)
+    last_value = np.where(last_col >= 0, np.take_along_axis(values, np.maximum(last_col, 0)[:, None], 1)[:, 0], np.nan)
+    return Fit(
+        model="linear",
+        scale="identity",
+        last_value=last_value,
+        last_col=last_col,
+        n_obs=n.astype(int),
+        slope=slope,
+        slope_var=np.zeros_like(slope),
+        sigma2=s2,
+        df=df,
+        weight=np.ones_like(n),
+        merger_col=merger_col,
+        linear=(intercept, x_bar, sxx, n),
+    )
+
+
+def _quantiles(pred: Predictive, shift: float, median_name: str) -> dict[str, float]:
+    """Median and interval bounds of a one-series predictive, in percent."""
+    out = {median_name: float(pred.quantile(0.5, shift)[0])}
+    out.update({name: float(pred.quantile(q, shift)[0]) for name, q in QUANTILES.items()})
+    return out
+
+
+def _slice(pred: Predictive, i: int) -> Predictive:
+    return Predictive(
+        scale=pred.scale,
+        location=pred.location[i : i + 1],
+        sd=pred.sd[i : i + 1],
+        df=pred.df[i : i + 1],
+        last_value=pred.last_value[i : i + 1],
+        last_col=pred.last_col[i : i + 1],
+        n_obs=pred.n_obs[i : i + 1],
+        upper=pred.upper,
+    )

@@ -1,0 +1,61 @@
+"""Constants of the forecast engine (windows, thresholds, quantiles, columns)."""
+
+from __future__ import annotations
+
+MODELS = ("naive", "linear", "compound", "pooled")
+DEFAULT_MODEL = "pooled"
+#: Months of history the baselines (and the drift-instability check) look back over.
+WINDOW = 12
+#: Months over which the pooled model estimates each drift. Chosen by the backtest among 6, 9,
+#: 12 and 18 months (README, "Forecast skill"): shorter memory follows accelerations sooner.
+POOLED_WINDOW = 6
+#: Months over which the recent pace is measured.
+RECENT_MONTHS = 6
+#: Logit clipping: 0.05% and 99.95% are the most extreme shares the models represent.
+EPS = 5e-4
+#: Prior degrees of freedom when a series' noise is pooled with its indicator's.
+PRIOR_DF = 4.0
+#: Status rule: growth-ratio thresholds (open-sdg progress measure, quantitative targets).
+ON_TRACK_RATIO, ACCELERATION_RATIO = 0.95, 0.60
+#: open-sdg's exponent for the "natural limit" coefficient near 100%.
+LIMIT_EXPONENT = 4.44
+#: Standard deviation (logit scale) of a province's reporting level shift at the July 2025
+#: merger, used when a forecast made before July crosses it. An assumption: the size of the
+#: shift cannot be estimated before it happens (after it, the jump is excluded from the drift).
+MERGER_SHIFT_SD = 0.10
+STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "no_data")
+
+FORECAST_COLUMNS = [
+    "province_code",
+    "province_name",
+    "region",
+    "target_id",
+    "indicator",
+    "deadline",
+    "target_value",
+    "comparator",
+    "as_of",
+    "last_period",
+    "last_value",
+    "forecast",
+    "lo80",
+    "hi80",
+    "lo95",
+    "hi95",
+    "p_hit",
+    "required_pace",
+    "recent_pace",
+    "growth_ratio",
+    "status",
+    "deadline_passed",
+    "horizon_months",
+    "n_obs",
+    "pooling_weight",
+    "model",
+    "scenario",
+    "data_note",
+]
+
+
+#: Central intervals reported everywhere: name -> quantile.
+QUANTILES = {"lo80": 0.1, "hi80": 0.9, "lo95": 0.025, "hi95": 0.975}
