@@ -16,8 +16,6 @@ successful run. ``--scheduler ADDRESS`` sends the same jobs to a Dask distribute
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import json
 import multiprocessing
@@ -32,98 +30,14 @@ import pandas as pd
 
 from . import paths, provinces
 from .errors import DxError
+from .execute import _quiet_worker, _stderr_to, execute_notebook, render_html
+from .index_page import index_html
 from .io import atomic_write_csv, atomic_write_text
 from .pipeline import STEPS, Pipeline
-from .provenance import is_synthetic
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
 EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
-
-# Volatile metadata papermill and nbclient add: stripped so the same inputs give the same file.
-_VOLATILE_CELL_KEYS = ("start_time", "end_time", "duration")
-
-
-def _strip_volatile(nb) -> None:
-    for key in (*_VOLATILE_CELL_KEYS, "input_path", "output_path"):
-        nb.metadata.get("papermill", {}).pop(key, None)
-    for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = "injected-parameters"  # papermill gives it a random id
-        meta = cell.metadata.get("papermill", {})
-        for key in _VOLATILE_CELL_KEYS:
-            meta.pop(key, None)
-        cell.metadata.pop("execution", None)
-        if cell.metadata.get("tags") == []:  # papermill adds empty tags; the jupytext twins have none
-            del cell.metadata["tags"]
-
-
-def is_dead_kernel(exc: BaseException) -> bool:
-    """True for a kernel that died before replying (papermill #511: port races under many processes)."""
-    text = f"{type(exc).__name__}: {exc}"
-    return any(s in text for s in ("DeadKernelError", "Kernel died", "kernel died", "Kernel didn't respond"))
-
-
-def execute_notebook(
-    notebook: Path,
-    output: Path,
-    parameters: dict,
-    html_output: Path | None = None,
-    retries: int = 1,
-    timeout: int = 600,
-    warm: bool = False,
-) -> None:
-    """Execute a notebook with papermill into ``output`` (atomically), optionally also as HTML.
-
-    A kernel that dies at start-up is retried ``retries`` times; any other failure raises.
-    ``warm`` runs it on this process's warm kernel (:mod:`dxanalysis.warm`).
-    """
-    import nbformat
-    import papermill as pm
-
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
-    attempt = 0
-    while True:
-        try:
-            nb = pm.execute_notebook(
-                str(notebook),
-                str(tmp),
-                parameters=parameters,
-                kernel_name=paths.KERNEL_NAME,
-                cwd=str(notebook.parent),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-                engine_name="dxwarm" if warm else None,
-            )
-            break
-        except BaseException as exc:
-            if attempt < retries and is_dead_kernel(exc):
-                attempt += 1
-                time.sleep(1.0)
-                continue
-            tmp.unlink(missing_ok=True)
-            raise
-    tmp.unlink(missing_ok=True)
-    _strip_volatile(nb)
-    atomic_write_text(nbformat.writes(nb), output)
-    if html_output is not None:
-        atomic_write_text(render_html(nb), html_output)
-
-
-@functools.lru_cache(maxsize=1)
-def _exporter():
-    from nbconvert import HTMLExporter
-
-    # Building the exporter loads its templates (~0.4 s): once per worker process.
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-
-
-def render_html(nb) -> str:
-    """HTML for readers: code hidden, outputs and prose kept."""
-    body, _ = _exporter().from_notebook_node(nb)
-    return body
 
 
 def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
@@ -168,32 +82,6 @@ def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm
         message = str(exc).strip().splitlines()
         short = next((line for line in reversed(message) if line.strip()), type(exc).__name__)
         return code, f"{type(exc).__name__}: {short[:500]}"
-
-
-@contextlib.contextmanager
-def _stderr_to(log: Path):
-    """Send this process's stderr (fd 2, inherited by the kernels it starts) to ``log``.
-
-    Kernels print start-up chatter (ipykernel's transport warning) on stderr; the batch keeps it
-    in ``reports/batch.log`` so the terminal shows the progress bar and the summary.
-    """
-    log.parent.mkdir(parents=True, exist_ok=True)
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(log, "ab") as handle:
-        os.dup2(handle.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _quiet_worker(log: str) -> None:
-    """Pool initializer: the worker's (and its kernels') stderr goes to the batch log."""
-    handle = open(log, "ab")  # kept open for the worker's life
-    os.dup2(handle.fileno(), 2)
 
 
 def _jobs(value: str | int | None) -> int:
@@ -392,79 +280,7 @@ def _publish(
             result.failed[stem] = (
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
             )
-    atomic_write_text(_index_html(forecasts, published, extra_reports, result), out / "index.html")
-
-
-def _index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], result: BatchResult) -> str:
-    """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped): links to every
-    report; the targets still ahead first, then the past ones as history."""
-    import jinja2
-
-    from .labels import STATUS_COLOURS, STATUS_WORDS, SYNTHETIC_TEXT, SYNTHETIC_TITLE, verdict
-    from .registry import load_indicators
-
-    indicators = load_indicators()
-    names = {c: provinces.province_name(c) for c in published}
-    passed = forecasts["deadline_passed"].astype(str).isin(["True", "true"])
-    sections = []
-    for title, note, part in (
-        ("Targets still ahead", "Forecast status at each deadline.", forecasts[~passed]),
-        ("History: deadlines passed", "Met or missed at the deadline (the value then, not a forecast).", forecasts[passed]),
-    ):
-        order = part.drop_duplicates("target_id").sort_values(["deadline", "target_id"])
-        targets = [
-            {
-                "id": t.target_id,
-                "label": indicators[t.indicator].title_en,
-                "detail": f"{t.comparator} {t.target_value:g}% by {t.deadline}",
-            }
-            for t in order.itertuples()
-        ]
-        rows = []
-        for code in ["00"] + published:
-            sub = part[part["province_code"] == code].set_index("target_id")
-            cells = []
-            for target in targets:
-                if target["id"] not in sub.index:
-                    cells.append(None)
-                    continue
-                row = sub.loc[target["id"]]
-                label = STATUS_WORDS[row["status"]]
-                if row["deadline_passed"] in (True, "True", "true"):
-                    label = verdict(row["status"])
-                p = row["p_hit"]
-                cells.append(
-                    {
-                        "status": row["status"],
-                        "label": label,
-                        "p": float(p) if isinstance(p, float) and p == p and label not in ("met", "missed") else None,
-                    }
-                )
-            rows.append(
-                {
-                    "code": code,
-                    "name": provinces.NATIONAL_NAME if code == "00" else names[code],
-                    "href": "02_national_overview.html" if code == "00" else f"provinces/{code}.html",
-                    "cells": cells,
-                }
-            )
-        if targets:
-            sections.append({"title": title, "note": note, "targets": targets, "rows": rows})
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
-    )
-    return environment.get_template("index.html.j2").render(
-        as_of=str(forecasts["as_of"].iloc[0]),
-        model=str(forecasts["model"].iloc[0]),
-        data_note=str(forecasts["data_note"].iloc[0]),
-        synthetic=is_synthetic(forecasts["data_note"].unique()),
-        extra_reports=extra_reports,
-        sections=sections,
-        colours=STATUS_COLOURS,
-        synthetic_title=SYNTHETIC_TITLE,
-        synthetic_text=SYNTHETIC_TEXT,
-        failures=sorted(result.failed.items()),
-    )
+    atomic_write_text(index_html(forecasts, published, extra_reports, result.failed), out / "index.html")
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

@@ -16,7 +16,8 @@ class OutputRefused(DxError):
     """An output path that would destroy something or cannot be written (exit 1, no traceback)."""
 
 
-def _umask() -> int:
+def umask() -> int:
+    """This process's umask (read without changing it for long)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -69,7 +70,7 @@ def atomic_write_bytes(data: bytes, target: Path) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -106,3 +106,18 @@ def test_bundled_panel_is_valid():
     frame = load_observations(paths.PANEL_CSV)
     assert len(frame) > 10_000
     assert frame["source"].str.startswith("SYNTHETIC").all()
+
+
+@pytest.mark.parametrize(
+    "text,column",
+    [
+        # Vietnamese/European thousands separators in a semicolon file: 1.800 is 1800, never 1.8
+        ("province;period;indicator;numerator;denominator\n01;2025-07;online_records;1.800;2.000\n", "numerator"),
+        ('province,period,indicator,numerator,denominator\n01,2025-07,online_records,"1,234",5000\n', "numerator"),
+        ("province,period,indicator,numerator,denominator\n01,2025-07,online_records,12,40.5\n", "denominator"),
+    ],
+)
+def test_fractional_counts_are_refused_not_misread(write, text, column):
+    path = write("counts.csv", text)
+    messages = problems_of(path)
+    assert any(m.startswith(f"{path}:2: {column}:") and "not a whole number" in m for m in messages), messages

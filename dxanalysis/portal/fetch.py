@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import paths, provinces
+from .. import provinces
 from ..errors import DxError, Problem
-from ..index766 import INDEX766_SCHEMA, SOURCE_2026, rows_from_evaluation
+from ..index766 import SOURCE_2026
+from ..index766_api import rows_from_evaluation
 from ..periods import add_months, is_period, months_between, period_range
 from .client import OFFICIAL_BASE_URL, PortalClient, RawAnswer, RawStore
 from .mapping import FieldMapping, PortalSettings, is_missing, load_settings, pick
+from .tables import MISSING_COLUMNS, OBSERVATION_COLUMNS, TableWriters, department_table, fallback_ids  # noqa: F401
 
 SERVICE_RESULTS = "service-results"
-OBSERVATION_COLUMNS = ["province_code", "period", "indicator", "numerator", "denominator", "value", "source"]
-MISSING_COLUMNS = ["period", "province_code", "endpoint", "indicator", "reason"]
 #: More pages than this for one answer is a broken server, not a big province.
 MAX_PAGES = 500
 
@@ -53,37 +53,6 @@ class FetchResult:
     @property
     def missing(self) -> pd.DataFrame:
         return pd.read_csv(self.out_dir / "missing.csv", dtype={"province_code": str, "period": str})
-
-
-def department_table(path: Path = paths.INDEX766_2026_JSON) -> pd.DataFrame:
-    """The portal's department ids of the 34 provinces, from the bundled 2026 766 table.
-
-    Only a fallback: ``dx fetch`` discovers ids from each month's ``service-results`` answer and
-    resolves names with the project's matcher; this table serves when a name does not match.
-    """
-    import json
-
-    units = json.loads(Path(path).read_bytes())["provinces"]
-    rows = [
-        {
-            "province_code": provinces.resolve(u["departmentName"], "current"),
-            "department_id": u["departmentId"],
-            "department_code": u["departmentCode"],
-            "department_name": u["departmentName"],
-        }
-        for u in units
-    ]
-    return pd.DataFrame(rows).sort_values("province_code", ignore_index=True)
-
-
-def _fallback_ids() -> dict[str, str]:
-    try:
-        table = pd.read_csv(paths.PORTAL_DEPARTMENTS_CSV, dtype=str)
-    except OSError:
-        return {}
-    out = dict(zip(table["department_id"], table["province_code"]))
-    out.update(zip(table["department_code"], table["province_code"]))
-    return out
 
 
 def _period_body(kind: str, period: str, page: int, page_size: int, department_id: str) -> dict:
@@ -221,7 +190,7 @@ def _fetch_month(
     if data is None or not isinstance(data.get("evaluation"), list):
         month.lose("*", SERVICE_RESULTS, "*", why or "no evaluation list in the answer")
         return month
-    fallback = _fallback_ids()
+    fallback = fallback_ids()
     departments: dict[str, str] = {}
     for unit in data["evaluation"]:
         name = str(unit.get("departmentName", ""))
@@ -365,7 +334,7 @@ def fetch(
     count = len(wanted) if wanted else 34
     bar = tqdm(total=len(published) * count, desc="fetch", unit="province-month", disable=not progress, file=sys.stderr)
     # Months are written as they finish (in month order), so memory holds one month, not the run.
-    writers = _TableWriters(out)
+    writers = TableWriters(out)
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for period in published:
@@ -380,85 +349,6 @@ def fetch(
         writers.discard()
         bar.close()
     return FetchResult(out, notes, client.requests_sent, written)
-
-
-class _TableWriters:
-    """observations.csv, index766.csv and missing.csv written month by month to temporary files,
-    renamed into place only when the whole run has succeeded."""
-
-    SCORE_COLUMNS = list(INDEX766_SCHEMA.columns)
-
-    def __init__(self, out: Path):
-        out.mkdir(parents=True, exist_ok=True)
-        self.targets = {name: out / name for name in ("observations.csv", "index766.csv", "missing.csv")}
-        self.temps = {name: path.with_name(f".{name}.partial") for name, path in self.targets.items()}
-        self.first = {name: True for name in self.targets}
-
-    def _write(self, name: str, frame: pd.DataFrame) -> None:
-        frame.to_csv(
-            self.temps[name],
-            mode="w" if self.first[name] else "a",
-            header=self.first[name],
-            index=False,
-            lineterminator="\n",
-        )
-        self.first[name] = False
-
-    def add(self, month: _Month) -> None:
-        observations = pd.DataFrame(month.observations, columns=OBSERVATION_COLUMNS)
-        observations = observations.sort_values(["period", "province_code", "indicator"], ignore_index=True)
-        observations[["numerator", "denominator"]] = observations[["numerator", "denominator"]].astype("int64")
-        self._write("observations.csv", observations)
-        scores = pd.DataFrame(
-            month.scores,
-            columns=[
-                "province_code",
-                "period",
-                "scope",
-                "component",
-                "points",
-                "max_points",
-                "unit_name",
-                "dashboard_code",
-                "source",
-            ],
-        )
-        scores.insert(1, "province_name", scores["province_code"].map(provinces.province_name))
-        scores.insert(len(scores.columns) - 1, "scale", "766-2026")
-        self._write("index766.csv", scores[self.SCORE_COLUMNS].sort_values(["province_code", "component"]))
-        missing = pd.DataFrame(month.missing, columns=MISSING_COLUMNS)
-        self._write("missing.csv", missing.sort_values(["province_code", "endpoint"], ignore_index=True))
-
-    def commit(self) -> list[Path]:
-        import os
-
-        for name, temp in self.temps.items():
-            if self.first[name]:  # no month at all: headers only
-                self._write(
-                    name,
-                    pd.DataFrame(
-                        columns=OBSERVATION_COLUMNS
-                        if name == "observations.csv"
-                        else self.SCORE_COLUMNS
-                        if name == "index766.csv"
-                        else MISSING_COLUMNS
-                    ),
-                )
-            os.chmod(temp, 0o666 & ~_umask())
-            os.replace(temp, self.targets[name])
-        return list(self.targets.values())
-
-    def discard(self) -> None:
-        for temp in self.temps.values():
-            temp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def default_range(today: dt.date | None = None) -> tuple[str, str]:

@@ -1,0 +1,128 @@
+"""Running one notebook: papermill into a temporary file, volatile metadata stripped, written
+atomically, optionally also as HTML (code hidden); the kernels' chatter sent to a log."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import paths
+from .io import atomic_write_text
+
+# Volatile metadata papermill and nbclient add: stripped so the same inputs give the same file.
+_VOLATILE_CELL_KEYS = ("start_time", "end_time", "duration")
+
+
+def _strip_volatile(nb) -> None:
+    for key in (*_VOLATILE_CELL_KEYS, "input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        meta = cell.metadata.get("papermill", {})
+        for key in _VOLATILE_CELL_KEYS:
+            meta.pop(key, None)
+        cell.metadata.pop("execution", None)
+        if cell.metadata.get("tags") == []:  # papermill adds empty tags; the jupytext twins have none
+            del cell.metadata["tags"]
+
+
+def is_dead_kernel(exc: BaseException) -> bool:
+    """True for a kernel that died before replying (papermill #511: port races under many processes)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return any(s in text for s in ("DeadKernelError", "Kernel died", "kernel died", "Kernel didn't respond"))
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    html_output: Path | None = None,
+    retries: int = 1,
+    timeout: int = 600,
+    warm: bool = False,
+) -> None:
+    """Execute a notebook with papermill into ``output`` (atomically), optionally also as HTML.
+
+    A kernel that dies at start-up is retried ``retries`` times; any other failure raises.
+    ``warm`` runs it on this process's warm kernel (:mod:`dxanalysis.warm`).
+    """
+    import nbformat
+    import papermill as pm
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
+    attempt = 0
+    while True:
+        try:
+            nb = pm.execute_notebook(
+                str(notebook),
+                str(tmp),
+                parameters=parameters,
+                kernel_name=paths.KERNEL_NAME,
+                cwd=str(notebook.parent),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                engine_name="dxwarm" if warm else None,
+            )
+            break
+        except BaseException as exc:
+            if attempt < retries and is_dead_kernel(exc):
+                attempt += 1
+                time.sleep(1.0)
+                continue
+            tmp.unlink(missing_ok=True)
+            raise
+    tmp.unlink(missing_ok=True)
+    _strip_volatile(nb)
+    atomic_write_text(nbformat.writes(nb), output)
+    if html_output is not None:
+        atomic_write_text(render_html(nb), html_output)
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    # Building the exporter loads its templates (~0.4 s): once per worker process.
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def render_html(nb) -> str:
+    """HTML for readers: code hidden, outputs and prose kept."""
+    body, _ = _exporter().from_notebook_node(nb)
+    return body
+
+
+@contextlib.contextmanager
+def _stderr_to(log: Path):
+    """Send this process's stderr (fd 2, inherited by the kernels it starts) to ``log``.
+
+    Kernels print start-up chatter (ipykernel's transport warning) on stderr; the batch keeps it
+    in ``reports/batch.log`` so the terminal shows the progress bar and the summary.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _quiet_worker(log: str) -> None:
+    """Pool initializer: the worker's (and its kernels') stderr goes to the batch log."""
+    handle = open(log, "ab")  # kept open for the worker's life
+    os.dup2(handle.fileno(), 2)
+
+
+__all__ = ["execute_notebook", "render_html", "is_dead_kernel"]

@@ -1,0 +1,119 @@
+"""The tables ``dx fetch`` writes (month by month, renamed into place at the end) and the
+bundled fallback table of the portal's department ids."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths, provinces
+from ..index766 import INDEX766_SCHEMA
+from ..io import umask
+
+OBSERVATION_COLUMNS = ["province_code", "period", "indicator", "numerator", "denominator", "value", "source"]
+MISSING_COLUMNS = ["period", "province_code", "endpoint", "indicator", "reason"]
+
+
+def department_table(path: Path = paths.INDEX766_2026_JSON) -> pd.DataFrame:
+    """The portal's department ids of the 34 provinces, from the bundled 2026 766 table.
+
+    Only a fallback: ``dx fetch`` discovers ids from each month's ``service-results`` answer and
+    resolves names with the project's matcher; this table serves when a name does not match.
+    """
+    import json
+
+    units = json.loads(Path(path).read_bytes())["provinces"]
+    rows = [
+        {
+            "province_code": provinces.resolve(u["departmentName"], "current"),
+            "department_id": u["departmentId"],
+            "department_code": u["departmentCode"],
+            "department_name": u["departmentName"],
+        }
+        for u in units
+    ]
+    return pd.DataFrame(rows).sort_values("province_code", ignore_index=True)
+
+
+def fallback_ids() -> dict[str, str]:
+    try:
+        table = pd.read_csv(paths.PORTAL_DEPARTMENTS_CSV, dtype=str)
+    except OSError:
+        return {}
+    out = dict(zip(table["department_id"], table["province_code"]))
+    out.update(zip(table["department_code"], table["province_code"]))
+    return out
+
+
+class TableWriters:
+    """observations.csv, index766.csv and missing.csv written month by month to temporary files,
+    renamed into place only when the whole run has succeeded."""
+
+    SCORE_COLUMNS = list(INDEX766_SCHEMA.columns)
+
+    def __init__(self, out: Path):
+        out.mkdir(parents=True, exist_ok=True)
+        self.targets = {name: out / name for name in ("observations.csv", "index766.csv", "missing.csv")}
+        self.temps = {name: path.with_name(f".{name}.partial") for name, path in self.targets.items()}
+        self.first = {name: True for name in self.targets}
+
+    def _write(self, name: str, frame: pd.DataFrame) -> None:
+        frame.to_csv(
+            self.temps[name],
+            mode="w" if self.first[name] else "a",
+            header=self.first[name],
+            index=False,
+            lineterminator="\n",
+        )
+        self.first[name] = False
+
+    def add(self, month) -> None:
+        observations = pd.DataFrame(month.observations, columns=OBSERVATION_COLUMNS)
+        observations = observations.sort_values(["period", "province_code", "indicator"], ignore_index=True)
+        observations[["numerator", "denominator"]] = observations[["numerator", "denominator"]].astype("int64")
+        self._write("observations.csv", observations)
+        scores = pd.DataFrame(
+            month.scores,
+            columns=[
+                "province_code",
+                "period",
+                "scope",
+                "component",
+                "points",
+                "max_points",
+                "unit_name",
+                "dashboard_code",
+                "source",
+            ],
+        )
+        scores.insert(1, "province_name", scores["province_code"].map(provinces.province_name))
+        scores.insert(len(scores.columns) - 1, "scale", "766-2026")
+        self._write("index766.csv", scores[self.SCORE_COLUMNS].sort_values(["province_code", "component"]))
+        missing = pd.DataFrame(month.missing, columns=MISSING_COLUMNS)
+        self._write("missing.csv", missing.sort_values(["province_code", "endpoint"], ignore_index=True))
+
+    def commit(self) -> list[Path]:
+        for name, temp in self.temps.items():
+            if self.first[name]:  # no month at all: headers only
+                self._write(
+                    name,
+                    pd.DataFrame(
+                        columns=OBSERVATION_COLUMNS
+                        if name == "observations.csv"
+                        else self.SCORE_COLUMNS
+                        if name == "index766.csv"
+                        else MISSING_COLUMNS
+                    ),
+                )
+            os.chmod(temp, 0o666 & ~umask())
+            os.replace(temp, self.targets[name])
+        return list(self.targets.values())
+
+    def discard(self) -> None:
+        for temp in self.temps.values():
+            temp.unlink(missing_ok=True)
+
+
+__all__ = ["TableWriters", "department_table", "fallback_ids"]

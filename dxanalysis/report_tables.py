@@ -1,0 +1,175 @@
+"""Tables the notebooks show: the headline (targets still ahead), history, comparisons, the
+provinces that formed a new one, and the 766 scores of both generations."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import paths, provinces
+from .forecast import ratio_of_sums
+from .labels import STATUS_WORDS, verdict
+from .registry import load_indicators, load_targets
+
+
+def _rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
+    """One province's rows: targets still ahead of the as-of month, or those already past."""
+    rows = result[result["province_code"] == code]
+    passed = rows["deadline_passed"].astype(str).isin(["True", "true", "1"])
+    return rows[passed != ahead].sort_values(["deadline", "target_id"])
+
+
+def _confidence(target_ids) -> list[str]:
+    targets = load_targets().set_index("target_id")
+    return [
+        ("to confirm (" + targets.at[t, "confidence"] + ")")
+        if t in targets.index and targets.at[t, "to_confirm"]
+        else "confirmed"
+        for t in target_ids
+    ]
+
+
+def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The headline: every target whose deadline is still ahead, with forecast, 80% interval,
+    P(hit), paces, status and how sure we are of the target itself."""
+    rows = _rows(result, code, ahead=True)
+    indicators = load_indicators()
+    out = pd.DataFrame(
+        {
+            "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
+            "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
+            "deadline": rows["deadline"],
+            "last (month)": [
+                f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
+                for v, p in zip(rows["last_value"], rows["last_period"])
+            ],
+            "forecast at deadline": [_fmt_pct(v) for v in rows["forecast"]],
+            "80% interval": [
+                f"{lo:.1f}–{hi:.1f}%" if math.isfinite(lo) else "—" for lo, hi in zip(rows["lo80"], rows["hi80"])
+            ],
+            "P(hit)": [f"{p:.2f}" if math.isfinite(p) else "—" for p in rows["p_hit"]],
+            "required pace (pts/month)": [_fmt_pace(v) for v in rows["required_pace"]],
+            "recent pace (pts/month)": [_fmt_pace(v) for v in rows["recent_pace"]],
+            "status": [STATUS_WORDS[s] for s in rows["status"]],
+            "target's source": _confidence(rows["target_id"]),
+        }
+    )
+    return out.set_index("target")
+
+
+def history_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Targets whose deadline has passed: the value at the deadline and whether it was met."""
+    rows = _rows(result, code, ahead=False)
+    indicators = load_indicators()
+    out = pd.DataFrame(
+        {
+            "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
+            "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
+            "deadline": rows["deadline"],
+            "value at the deadline (month)": [
+                f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
+                for v, p in zip(rows["last_value"], rows["last_period"])
+            ],
+            "verdict": [verdict(s) for s in rows["status"]],
+        }
+    )
+    return out.set_index("target")
+
+
+def _fmt_pct(value: float) -> str:
+    return f"{value:.1f}%" if isinstance(value, float) and math.isfinite(value) else "—"
+
+
+def _fmt_pace(value: float) -> str:
+    return f"{value:+.2f}" if isinstance(value, float) and math.isfinite(value) else "—"
+
+
+def constituents_table(code: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The old provinces that form a new one, and how its history was combined."""
+    members = provinces.constituents()[code]
+    sub = table[table["province_code"] == code]
+    methods = sub.groupby("method")["period"].agg(["min", "max", "count"]).reset_index()
+    incomplete = int((~sub["complete"]).sum())
+    rows = [{"old province": provinces.province_name(c, "legacy"), "old code": c} for c in members]
+    out = pd.DataFrame(rows)
+    out.attrs["methods"] = methods
+    out.attrs["incomplete"] = incomplete
+    return out
+
+
+def group_series(table: pd.DataFrame, indicator: str, codes: list[str] | None = None) -> pd.DataFrame:
+    """One indicator's aggregate across provinces (a region, or all): see :func:`~dxanalysis.forecast.ratio_of_sums`."""
+    return ratio_of_sums(table[table["indicator"] == indicator], ["period"], codes)[["period", "value"]]
+
+
+def comparison_table(table: pd.DataFrame, code: str, as_of: str | None = None) -> pd.DataFrame:
+    """Latest value of each indicator: the province, its region and the nation (ratio of sums)."""
+    indicators = load_indicators()
+    region, members = region_codes(code)
+    rows = []
+    for indicator in sorted(table["indicator"].unique()):
+        data = table if as_of is None else table[table["period"] <= as_of]
+        own = data[(data["province_code"] == code) & (data["indicator"] == indicator) & data["complete"]]
+        if own.empty:
+            continue
+        last = own.sort_values("period").iloc[-1]
+        month = last["period"]
+        region_value, national_value = (
+            frame.loc[frame["period"] == month, "value"]
+            for frame in (group_series(data, indicator, members), group_series(data, indicator))
+        )
+        rows.append(
+            {
+                "indicator": indicators[indicator].title_en,
+                "month": last["period"],
+                provinces.province_name(code): round(float(last["value"]), 1),
+                f"region: {region}": round(float(region_value.iloc[0]), 1) if len(region_value) else None,
+                "national": round(float(national_value.iloc[0]), 1) if len(national_value) else None,
+            }
+        )
+    return pd.DataFrame(rows).set_index("indicator")
+
+
+def region_codes(code: str) -> tuple[str, list[str]]:
+    region = provinces.region_of(code)
+    cur = provinces.current_provinces()
+    return region, cur.loc[cur["region"] == region, "code"].tolist()
+
+
+def index766_table(tables=None) -> pd.DataFrame:
+    """Both bundled 766 tables (``scale`` keeps them apart): from the pipeline's build when it has
+    them, else read from ``data/index766``."""
+    from .index766 import load_index766
+
+    if tables is not None and tables.scores is not None:
+        return tables.scores
+    return pd.concat([load_index766(paths.INDEX766_XLSX)[0], load_index766(paths.INDEX766_2026_JSON)[0]], ignore_index=True)
+
+
+def scores_2025(code: str, scores: pd.DataFrame) -> pd.DataFrame:
+    """The province's October 2025 scores on the older service's scale, by scope."""
+    mine = scores[(scores["province_code"] == code) & (scores["scale"] == "766-2025")]
+    return mine.pivot_table(index="component", columns="scope", values="points").round(2)
+
+
+def scores_2026(code: str, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The province's real 2026 year-to-date 766 scores, with its rank among the 34 per group.
+
+    On the 2026 API's scale: never compare with the 2025 export's points.
+    """
+    from .index766 import COMPONENTS, TOTAL, ranks
+
+    table = index766_table() if scores is None else scores
+    ranked = ranks(table[table["scale"] == "766-2026"], "year_to_date")
+    mine = ranked[ranked["province_code"] == code].set_index("component")
+    names = {**{c: label for c, (label, _) in COMPONENTS.items()}, TOTAL[0]: "total"}
+    order = [*COMPONENTS, TOTAL[0]]
+    return pd.DataFrame(
+        {
+            "group": [names[c] for c in order],
+            "points": [round(float(mine.at[c, "points"]), 2) for c in order],
+            "of": [int(mine.at[c, "max_points"]) for c in order],
+            "rank among 34": [int(mine.at[c, "rank"]) for c in order],
+        }
+    ).set_index("group")

@@ -1,0 +1,315 @@
+"""The observation contract and its row checks: one checker per column, every problem collected.
+
+Each checker reads one column of the raw rows, adds a :class:`~dxanalysis.errors.Problem` naming
+file, row and column for every bad cell, and returns the typed column; :func:`validate_rows` runs
+them in order and raises :class:`~dxanalysis.errors.InputProblems` with all problems at once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import provinces
+from .errors import InputProblems, Problem, UnknownProvince
+from .periods import is_period, parse_period_label
+from .registry import load_indicators
+
+OBSERVATION_COLUMNS = [
+    "province",
+    "period",
+    "indicator",
+    "numerator",
+    "denominator",
+    "value",
+    "source",
+    "weight",
+    "complete",
+    "source_file",
+    "source_row",
+]
+
+#: Allowed gap between a stated value and numerator/denominator*100 (rounding in reports).
+VALUE_TOLERANCE = 0.05
+
+OBSERVATION_SCHEMA = pa.DataFrameSchema(
+    {
+        "province": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-(0[1-9]|1[0-2])$")),
+        "indicator": pa.Column(str),
+        "numerator": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "denominator": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "value": pa.Column(float, pa.Check.in_range(0, 100)),
+        "source": pa.Column(str),
+        "weight": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "complete": pa.Column(bool),
+        "source_file": pa.Column(str),
+        "source_row": pa.Column(int),
+    },
+    unique=["province", "period", "indicator"],
+    strict=True,
+    coerce=False,
+)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
+
+
+def _parse_number(cell) -> tuple[float, str | None]:
+    """Parse one cell: (number, None) or (nan, what is wrong). Blank -> (nan, None)."""
+    if _blank(cell):
+        return math.nan, None
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        number = float(cell)
+    else:
+        text = str(cell).strip().replace("%", "")
+        # Reports often write 12,5 for 12.5: accept a lone comma as the decimal mark.
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return math.nan, f"{cell!r} is not a number; expected a number"
+    if math.isinf(number) or math.isnan(number):
+        return math.nan, f"{cell!r} is not a finite number"
+    if number < 0:
+        return number, f"{number:g} is negative; expected a count or share >= 0"
+    return number, None
+
+
+def _parse_column(cells: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Parse a column, caching by distinct cell (the bundled panel repeats many values)."""
+    cache: dict = {}
+    numbers, messages = np.empty(len(cells)), []
+    for i, cell in enumerate(cells.tolist()):
+        key = (type(cell), cell) if not _blank(cell) else None
+        if key not in cache:
+            cache[key] = _parse_number(cell)
+        numbers[i], message = cache[key]
+        messages.append(message)
+    return numbers, messages
+
+
+def _province_text(cell) -> str:
+    if _blank(cell):
+        return ""
+    if isinstance(cell, float):
+        return provinces._code_form(cell) or str(cell).strip()
+    return str(cell).strip()
+
+
+def _period_of(cell) -> str | None:
+    if isinstance(cell, str):
+        return cell if is_period(cell) else None
+    return None if _blank(cell) else parse_period_label(cell)
+
+
+def _decimals(cell) -> int:
+    text = str(cell or "").strip()
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+# --------------------------------------------------------------------------- public loaders
+
+
+# --------------------------------------------------------------------------- one checker per column
+
+
+class RowChecks:
+    """Raw tidy rows being checked; problems are collected, never raised one by one."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.rows = rows
+        self.n = len(rows)
+        self.files = rows["source_file"].astype(str).tolist()
+        self.row_numbers = rows["source_row"].astype(int).tolist()
+        self.value_columns = self.column("_value_column").map(lambda c: c if isinstance(c, str) and c else "value").tolist()
+        self.problems: list[tuple[int, Problem]] = []
+
+    def column(self, name: str) -> pd.Series:
+        if name in self.rows.columns:
+            return self.rows[name]
+        return pd.Series([""] * self.n, index=self.rows.index, dtype=object)
+
+    def add(self, i: int, column: str, message: str) -> None:
+        self.problems.append((i, Problem(self.files[i], self.row_numbers[i], column, message)))
+
+    def province(self) -> tuple[pd.Series, dict[str, str | None]]:
+        """Labels as written, and each distinct label's code in either list (resolved once)."""
+        province = self.column("province").map(_province_text)
+        canonical: dict[str, str | None] = {}
+        verdicts: dict[str, str | None] = {}
+        for label in province.unique():
+            canonical[label] = label and (provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current"))
+            verdicts[label] = None
+            if not label:
+                verdicts[label] = "empty; expected a province code or name"
+            elif canonical[label] is None:
+                try:
+                    provinces.resolve(label, "legacy")
+                except UnknownProvince as exc:
+                    verdicts[label] = f"{exc}; expected one of the 63 or 34 provinces"
+        for i, label in enumerate(province.tolist()):
+            if verdicts[label]:
+                self.add(i, "province", verdicts[label])
+        return province, canonical
+
+    def period(self) -> pd.Series:
+        raw = self.column("period")
+        period = raw.map(_period_of)
+        for i in np.flatnonzero(period.isna().to_numpy()):
+            self.add(i, "period", f"{raw.iloc[i]!r} is not a month; expected YYYY-MM, e.g. 2025-07")
+        return period
+
+    def indicator(self, indicators: dict) -> pd.Series:
+        indicator = self.column("indicator").map(lambda c: "" if _blank(c) else str(c).strip())
+        for i in np.flatnonzero(~indicator.isin(list(indicators)).to_numpy()):
+            self.add(i, "indicator", f"unknown indicator {indicator.iloc[i]!r}; expected one of: {', '.join(indicators)}")
+        return indicator
+
+    def numbers(self, name: str) -> np.ndarray:
+        numbers, messages = _parse_column(self.column(name))
+        for i, message in enumerate(messages):
+            if message:
+                self.add(i, self.value_columns[i] if name == "value" else name, message)
+        return numbers
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Numerator and denominator: both or neither, whole numbers, 0 < denominator, numerator <= it."""
+        numerator, denominator = self.numbers("numerator"), self.numbers("denominator")
+        for name, counts in (("numerator", numerator), ("denominator", denominator)):
+            fractional = ~np.isnan(counts) & (counts >= 0) & (np.floor(counts) != counts)
+            for i in np.flatnonzero(fractional):
+                self.add(
+                    i,
+                    name,
+                    f"{counts[i]:g} is not a whole number; expected a count (a thousands separator "
+                    "such as 1.800 or 1,800 read as a decimal mark? write counts without separators)",
+                )
+        has_num, has_den = ~np.isnan(numerator), ~np.isnan(denominator)
+        for i in np.flatnonzero(has_num != has_den):
+            self.add(
+                i,
+                "denominator" if has_num[i] else "numerator",
+                "empty while its partner is given; expected both numerator and denominator, or neither",
+            )
+        both = has_num & has_den
+        for i in np.flatnonzero(both & (denominator == 0)):
+            self.add(i, "denominator", "is 0; expected a positive count")
+        for i in np.flatnonzero(both & (numerator > denominator) & (denominator > 0)):
+            self.add(
+                i,
+                "numerator",
+                f"{numerator[i]:g} is greater than the denominator {denominator[i]:g}; expected numerator <= denominator",
+            )
+        return numerator, denominator
+
+    def value(
+        self, numerator: np.ndarray, denominator: np.ndarray, lower: np.ndarray, upper: np.ndarray, known: np.ndarray
+    ) -> np.ndarray:
+        """The percent: stated, or computed from the counts; the two must agree; inside the bounds."""
+        stated_value = self.numbers("value")
+        usable = ~np.isnan(numerator) & ~np.isnan(denominator) & (denominator > 0) & (numerator <= denominator)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(usable, numerator / np.where(denominator > 0, denominator, 1) * 100, np.nan)
+        stated = ~np.isnan(stated_value)
+        cells = self.column("value").tolist()
+        for i in np.flatnonzero(usable & stated):
+            allowed = max(VALUE_TOLERANCE, 0.5 * 10 ** -_decimals(cells[i]))
+            if abs(stated_value[i] - ratio[i]) > allowed:
+                self.add(
+                    i,
+                    self.value_columns[i],
+                    f"{stated_value[i]:g} does not match numerator/denominator*100 = {ratio[i]:.4g}; expected them to agree",
+                )
+        value = np.where(usable & ~stated, ratio, stated_value)
+        nothing = ~stated & np.isnan(numerator) & np.isnan(denominator) & np.array([_blank(c) for c in cells])
+        for i in np.flatnonzero(nothing):
+            self.add(i, self.value_columns[i], "empty; expected a value (percent) or a numerator and denominator")
+        outside = ~np.isnan(value) & (value >= 0) & ((value < lower) | (value > upper)) & known
+        for i in np.flatnonzero(outside):
+            self.add(
+                i,
+                self.value_columns[i],
+                f"{value[i]:g} is outside the indicator's bounds; expected a percent between {lower[i]:g} and {upper[i]:g}",
+            )
+        return value
+
+    def duplicates(self, out: pd.DataFrame, canonical: pd.Series) -> None:
+        keyed = out.assign(_p=canonical.to_numpy(object))
+        dupes = keyed[keyed.duplicated(["_p", "period", "indicator"], keep=False)]
+        for (_, period, indicator), group in dupes.groupby(["_p", "period", "indicator"], sort=True):
+            first = int(group["source_row"].iloc[0])
+            for position in group.index[1:]:
+                self.add(
+                    position,
+                    "province",
+                    f"duplicate key: {group['province'].iloc[0]!r} {period} {indicator} "
+                    f"already given at row {first}; expected one row per province, period and indicator",
+                )
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            self.problems.sort(key=lambda item: (item[1].file, item[0]))
+            raise InputProblems([p for _, p in self.problems])
+
+
+def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Check raw tidy rows and return the typed contract, or raise InputProblems.
+
+    Checks are vectorised; messages are built only for failing rows.
+    """
+    if len(rows) == 0:
+        file = str(rows.attrs.get("file", "input"))
+        raise InputProblems([Problem(file, None, None, "no data rows; expected at least one observation")])
+    indicators = load_indicators()
+    checks = RowChecks(rows.reset_index(drop=True))
+    province, canonical = checks.province()
+    period = checks.period()
+    indicator = checks.indicator(indicators)
+    known = indicator.isin(list(indicators)).to_numpy()
+    lower = indicator.map(lambda k: indicators[k].lower if k in indicators else 0.0).to_numpy(float)
+    upper = indicator.map(lambda k: indicators[k].upper if k in indicators else 100.0).to_numpy(float)
+    numerator, denominator = checks.counts()
+    value = checks.value(numerator, denominator, lower, upper, known)
+    weight = checks.numbers("weight")
+    complete = checks.column("complete").map(lambda c: True if _blank(c) else str(c).strip().lower() in ("true", "1", "yes"))
+    out = pd.DataFrame(
+        {
+            "province": province.to_numpy(object),
+            "period": period.fillna("").to_numpy(object),
+            "indicator": indicator.to_numpy(object),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": value,
+            "source": checks.column("source").map(lambda c: "" if _blank(c) else str(c).strip()).to_numpy(object),
+            "weight": weight,
+            "complete": complete.to_numpy(bool),
+            "source_file": checks.files,
+            "source_row": checks.row_numbers,
+        },
+        columns=OBSERVATION_COLUMNS,
+    )
+    if not checks.problems:
+        checks.duplicates(out, province.map(canonical))
+    checks.raise_problems()
+    out = out.astype({"province": str, "period": str, "indicator": str, "source": str, "source_file": str})
+    try:
+        return OBSERVATION_SCHEMA.validate(out, lazy=True)
+    except pa.errors.SchemaErrors as exc:  # a safety net: the checks above should catch all
+        raise InputProblems(
+            [
+                Problem(out["source_file"].iloc[0], None, str(c.column), f"{c.failure_case!r} fails the check {c.check}")
+                for c in exc.failure_cases.itertuples()
+            ]
+        ) from exc
+
+
+__all__ = ["validate_rows", "RowChecks", "OBSERVATION_COLUMNS", "OBSERVATION_SCHEMA", "VALUE_TOLERANCE"]
