@@ -2,4 +2,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # batch workers are spawned and import this module: they must not run it
+    sys.exit(main())

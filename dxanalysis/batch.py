@@ -23,12 +23,14 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import paths, provinces
+from .batch_guards import batch_lock, clean_leftovers, in_flight, kill_workers, report_complete
 from .errors import DxError
 from .execute import _quiet_worker, _stderr_to, execute_notebook, render_html
 from .index_page import index_html
@@ -67,8 +69,15 @@ class BatchResult:
 
 
 def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
-    """Run one province (in a worker process). Returns (code, error message or None)."""
+    """Run one province (in a worker process). Returns (code, error message or None).
+
+    A marker file says the province is in flight, so that when a worker dies (killed, out of
+    memory) the parent knows which province it was running.
+    """
     out = Path(out_dir)
+    marker = in_flight(out, code)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()))
     try:
         execute_notebook(
             Path(notebook),
@@ -82,6 +91,12 @@ def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm
         message = str(exc).strip().splitlines()
         short = next((line for line in reversed(message) if line.strip()), type(exc).__name__)
         return code, f"{type(exc).__name__}: {short[:500]}"
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+#: A province whose worker died this many times is reported failed, not retried again.
+WORKER_DEATHS_ALLOWED = 2
 
 
 def _jobs(value: str | int | None) -> int:
@@ -134,15 +149,40 @@ def run_batch(
     fresh_kernels : bool
         Start a fresh kernel per notebook instead of one warm kernel per worker (:mod:`dxanalysis.warm`).
     """
+    out = Path(out_dir or paths.REPORTS_DIR).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with batch_lock(out):
+        clean_leftovers(out)
+        try:
+            return _run_batch(
+                province_codes,
+                jobs,
+                as_of,
+                data,
+                scenario,
+                model,
+                out,
+                resume,
+                scheduler,
+                extras,
+                progress,
+                notebook,
+                fresh_kernels,
+            )
+        finally:
+            clean_leftovers(out)  # a dead worker's half-written files
+
+
+def _run_batch(
+    province_codes, jobs, as_of, data, scenario, model, out, resume, scheduler, extras, progress, notebook, fresh_kernels
+) -> BatchResult:
     notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
     from tqdm import tqdm
 
     from .observations import expand_data_argument
     from .report import check_parameters
 
-    out = Path(out_dir or paths.REPORTS_DIR).resolve()
     results_dir = out / "results"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
     codes = province_codes or provinces.current_provinces()["code"].tolist()
     data_abs = str(Path(data).resolve()) if data else ""
@@ -170,28 +210,28 @@ def run_batch(
         }
         stamp = out / "provinces" / f"{code}.fingerprint"
         key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
-        if (
-            resume
-            and stamp.exists()
-            and stamp.read_text() == key
-            and (out / "provinces" / f"{code}.html").exists()
-            and (results_dir / f"forecast_{code}.csv").exists()
-        ):
+        if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
             result.skipped.append(code)
             continue
         todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
     workers = _jobs(jobs)
     bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
     started = time.perf_counter()
-    outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm)
+
+    def on_done(code: str, error: str | None) -> None:
+        # The fingerprint is written as each province finishes: a killed batch resumes from here.
+        if error is None:
+            atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+        else:
+            todo[code]["stamp"].unlink(missing_ok=True)
+
+    outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done)
     result.seconds["provinces"] = time.perf_counter() - started
     bar.close()
     for code, error in sorted(outcomes.items()):
         if error is None:
-            atomic_write_text(todo[code]["key"], todo[code]["stamp"])
             result.succeeded.append(code)
         else:
-            todo[code]["stamp"].unlink(missing_ok=True)
             result.failed[code] = error
     published = sorted(set(result.succeeded) | set(result.skipped))
     started = time.perf_counter()
@@ -202,8 +242,9 @@ def run_batch(
 
 
 def _run_jobs(
-    todo: dict[str, dict], workers: int, out: Path, scheduler: str | None, bar, notebook: str, warm: bool
+    todo: dict[str, dict], workers: int, out: Path, scheduler: str | None, bar, notebook: str, warm: bool, on_done
 ) -> dict[str, str | None]:
+    """Run the province jobs; ``on_done(code, error)`` is called as each one finishes."""
     outcomes: dict[str, str | None] = {}
     if not todo:
         return outcomes
@@ -214,26 +255,56 @@ def _run_jobs(
             scheduler, _province_job, [(c, todo[c]["parameters"], str(out), notebook, False) for c in todo]
         ):
             outcomes[code] = error
+            on_done(code, error)
             bar.update(1)
         return outcomes
     out.mkdir(parents=True, exist_ok=True)
     # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
     # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_quiet_worker, initargs=(str(out / "batch.log"),), mp_context=context
-    ) as pool:
-        futures = {
-            pool.submit(_province_job, code, spec["parameters"], str(out), notebook, warm): code
-            for code, spec in todo.items()
-        }
-        for future in as_completed(futures):
+    deaths: dict[str, int] = {}
+    pending = list(todo)
+    while pending:  # one round per pool; a pool that breaks is rebuilt for the unfinished provinces
+        # A province that was in flight when a worker died is rerun alone: a second death is then its own.
+        suspects = [code for code in pending if deaths.get(code)]
+        round_codes, round_workers = (suspects[:1], 1) if suspects else (pending, workers)
+        with ProcessPoolExecutor(
+            max_workers=round_workers,
+            initializer=_quiet_worker,
+            initargs=(str(out / "batch.log"),),
+            mp_context=context,
+        ) as pool:
+            futures = {
+                pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
+                for code in round_codes
+            }
+            broken = False
             try:
-                code, error = future.result()
-            except Exception as exc:  # a worker process died (killed, out of memory): keep the others
-                code, error = futures[future], f"worker process died: {type(exc).__name__}: {exc}"
-            outcomes[code] = error
-            bar.update(1)
+                for future in as_completed(futures):
+                    try:
+                        code, error = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    outcomes[code] = error
+                    on_done(code, error)
+                    bar.update(1)
+            except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, never leave them running
+                kill_workers(pool)
+                raise
+        if broken:
+            for code in round_codes:
+                if code not in outcomes and in_flight(out, code).exists():
+                    in_flight(out, code).unlink()
+                    deaths[code] = deaths.get(code, 0) + 1
+                    if deaths[code] >= WORKER_DEATHS_ALLOWED:
+                        outcomes[code] = (
+                            f"worker process died {deaths[code]} times while running this province "
+                            "(killed, or out of memory); the other provinces were finished"
+                        )
+                        on_done(code, outcomes[code])
+                        bar.update(1)
+        pending = [code for code in pending if code not in outcomes]
     return outcomes
 
 

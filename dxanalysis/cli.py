@@ -7,6 +7,7 @@ that fails validation); only bugs show a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
 
@@ -210,10 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``dx``."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # SIGTERM cleans up like Ctrl-C (workers stopped, temp files removed)
     try:
         return int(args.func(args) or 0)
     except InputProblems as exc:

@@ -120,9 +120,23 @@ def _stderr_to(log: Path):
 
 
 def _quiet_worker(log: str) -> None:
-    """Pool initializer: the worker's (and its kernels') stderr goes to the batch log."""
-    handle = open(log, "ab")  # kept open for the worker's life
+    """Pool initializer: the worker's (and its kernels') stderr goes to the batch log, and the
+    worker follows its parent: when the batch dies (SIGKILL, OOM), the worker stops its kernel and
+    exits instead of running on."""
+    handle = open(log, "ab")  # kept open for the worker's life  # noqa: SIM115
     os.dup2(handle.fileno(), 2)
+    import threading
+
+    threading.Thread(target=_follow_parent, args=(os.getppid(),), daemon=True, name="dx-follow-parent").start()
+
+
+def _follow_parent(parent: int, every: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    from . import warm
+
+    warm._shutdown()
+    os._exit(1)
 
 
 __all__ = ["execute_notebook", "render_html", "is_dead_kernel"]
