@@ -46,8 +46,8 @@ lint: $(STAMP)  ## ruff (lint and format check) on the library, tests, notebooks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel (adds --allow-root only as root)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)  ## run the benchmarks (forecast, backtest, batch) and print ratios
 	$(PY) benchmarks/run.py $(ARGS)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import DxError
 from .forecast import MODELS, QUANTILES, Panel, build_panel, fit
 from .io import atomic_write_csv
 from .registry import load_targets
@@ -100,6 +101,11 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
     panel = build_panel(table)
     thresholds = _thresholds(panel)
     n_series, n_cols = panel.values.shape
+    if n_cols < min_history + 1:
+        raise DxError(
+            f"the backtest needs at least {min_history + 1} months of data ({min_history} before the first origin "
+            f"and one to score); the data cover {n_cols} ({panel.periods[0]}..{panel.periods[-1]})"
+        )
     score_parts, event_parts = [], []
     for origin in range(min_history - 1, n_cols - 1):
         known = panel.truncated(origin)

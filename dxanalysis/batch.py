@@ -65,6 +65,7 @@ class BatchResult:
     succeeded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was not run, and why (not failures)
     seconds: dict[str, float] = field(default_factory=dict)  # "provinces" and "publish" stages
 
 
@@ -338,7 +339,12 @@ def _publish(
     extra_reports = []
     jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
     if extras:
-        jobs += [(EXTRA_NOTEBOOKS[0], {"data": data}), (EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir)})]
+        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data}))
+        note = build_dir / "backtest_unavailable.txt"
+        if note.exists():
+            result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
+        else:
+            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir)}))
     for name, params in jobs:
         stem = Path(name).stem
         try:
@@ -351,7 +357,7 @@ def _publish(
             result.failed[stem] = (
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
             )
-    atomic_write_text(index_html(forecasts, published, extra_reports, result.failed), out / "index.html")
+    atomic_write_text(index_html(forecasts, published, extra_reports, result.failed, result.notes), out / "index.html")
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

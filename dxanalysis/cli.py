@@ -139,6 +139,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"{seed} is negative; a seed is a whole number from 0")
+    return seed
+
+
 def _periods(table) -> str:
     periods = sorted(table["period"].unique())
     return f"period {periods[0]}" if len(periods) == 1 else f"periods {periods[0]}..{periods[-1]}"
@@ -202,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="regenerate the synthetic province panel")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=_seed, help="a whole number from 0 (default: the bundled panel's seed)")
     p.set_defaults(func=_cmd_synth)
 
     from . import cli_forecast  # forecast, backtest and batch sub-commands

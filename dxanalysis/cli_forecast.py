@@ -40,6 +40,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         f"{len(result.succeeded)} province report(s) written, {len(result.skipped)} unchanged (resume), "
         f"{len(result.failed)} failure(s); open {where}/index.html (kernel messages: {where}/batch.log)"
     )
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     if result.failed:
         print("failures:", file=sys.stderr)
         for name, error in sorted(result.failed.items()):

@@ -10,7 +10,9 @@ from . import provinces
 from .provenance import is_synthetic
 
 
-def index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], failed: dict[str, str]) -> str:
+def index_html(
+    forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], failed: dict[str, str], notes: list[str] = ()
+) -> str:
     """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped): links to every
     report; the targets still ahead first, then the past ones as history."""
     import jinja2
@@ -79,6 +81,7 @@ def index_html(forecasts: pd.DataFrame, published: list[str], extra_reports: lis
         synthetic_title=SYNTHETIC_TITLE,
         synthetic_text=SYNTHETIC_TEXT,
         failures=sorted(failed.items()),
+        notes=list(notes),
     )
 
 

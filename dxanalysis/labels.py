@@ -9,6 +9,7 @@ STATUS_WORDS = {
     "on_track": "on track",
     "needs_acceleration": "needs acceleration",
     "off_track": "off track",
+    "insufficient_data": "too few months",
     "no_data": "no data",
 }
 #: One colour per status, in every chart and on the index page.
@@ -17,10 +18,11 @@ STATUS_COLOURS = {
     "on_track": "#91cf60",
     "needs_acceleration": "#fdae61",
     "off_track": "#d73027",
+    "insufficient_data": "#e0e0e0",
     "no_data": "#bdbdbd",
 }
 #: What a past deadline's status means: the target was met or missed then.
-VERDICTS = {"achieved": "met", "no_data": "no data"}
+VERDICTS = {"achieved": "met", "no_data": "no data", "insufficient_data": "no data"}
 MISSED = "missed"
 
 SYNTHETIC_TITLE = "SYNTHETIC DATA — not official figures."

@@ -27,6 +27,8 @@ from . import paths
 from .io import atomic_write_csv, atomic_write_text
 
 STEPS = ("harmonise", "forecast", "scores", "backtest")
+#: Written instead of the backtest tables when the data are too short to evaluate.
+BACKTEST_NOTE = "backtest_unavailable.txt"
 _DTYPES = {
     "province_code": str,
     "period": str,
@@ -90,7 +92,9 @@ def fans_table(table: pd.DataFrame, forecasts: pd.DataFrame, as_of: str, model: 
     panel = build_panel(table, as_of=as_of)
     origin = len(panel.periods) - 1
     fitted = fit(panel, model, origin)
-    ahead = forecasts[~forecasts["deadline_passed"].astype(bool) & (forecasts["status"] != "no_data")]
+    ahead = forecasts[
+        ~forecasts["deadline_passed"].astype(bool) & ~forecasts["status"].isin(["no_data", "insufficient_data"])
+    ]
     until = ahead.groupby(["province_code", "indicator"])["deadline"].max().str[:7]
     keys = panel.keys[["province_code", "indicator"]].apply(tuple, axis=1).tolist()
     index = {key: i for i, key in enumerate(keys)}
@@ -193,7 +197,7 @@ class Pipeline:
         return (
             stamp.exists()
             and stamp.read_text() == self.fingerprint(step)
-            and all((self.dir / name).exists() for name in outputs)
+            and (all((self.dir / name).exists() for name in outputs) or (self.dir / BACKTEST_NOTE).exists())
         )
 
     def _done(self, step: str) -> None:
@@ -243,8 +247,21 @@ class Pipeline:
 
     def _backtest(self) -> None:
         from .backtest import backtest
+        from .errors import DxError
 
-        backtest(self.harmonised()).write(self.dir)
+        note = self.dir / BACKTEST_NOTE
+        note.unlink(missing_ok=True)
+        try:
+            backtest(self.harmonised()).write(self.dir)
+        except DxError as exc:  # data too short to evaluate: said in the reports, not a failed batch
+            for name in self.OUTPUTS["backtest"]:
+                (self.dir / name).unlink(missing_ok=True)
+            atomic_write_text(str(exc), note)
+
+    def backtest_note(self) -> str | None:
+        """Why there is no backtest (data too short), or None."""
+        note = self.dir / BACKTEST_NOTE
+        return note.read_text(encoding="utf-8") if note.exists() else None
 
     # ------------------------------------------------------------------ reading
 

@@ -184,7 +184,7 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
 def ranking(forecasts: pd.DataFrame, target_id: str, ax: plt.Axes | None = None) -> plt.Axes:
     """Provinces ranked by forecast value at the deadline, with 80% intervals and the target."""
     ax = ax or plt.gca()
-    rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["status"] != "no_data")]
+    rows = forecasts[(forecasts["target_id"] == target_id) & ~forecasts["status"].isin(["no_data", "insufficient_data"])]
     rows = rows.sort_values("forecast", ascending=True)
     y = np.arange(len(rows))
     colours = [STATUS_COLOURS[s] for s in rows["status"]]
@@ -276,7 +276,7 @@ def province_small_multiples(
         future = pd.DataFrame()
         if fans is not None:
             future = fans[(fans["province_code"] == code) & (fans["indicator"] == indicator)]
-        elif (targets["status"] != "no_data").any():
+        elif (~targets["status"].isin(["no_data", "insufficient_data"])).any():
             future = fan(
                 table, code, indicator, until=str(targets["deadline"].max())[:7], as_of=as_of, model=model, scenario=scenario
             )

@@ -46,6 +46,12 @@ def narrative(result: pd.DataFrame, code: str, ahead: bool = True) -> list[str]:
         if row.status == "no_data":
             lines.append(f"No data on {title} for {name}: no forecast.")
             continue
+        if row.status == "insufficient_data":
+            lines.append(
+                f"{title.capitalize()}: {name} has only {row.n_obs:.0f} month(s) of data "
+                f"({row.last_value:.1f}% in {_month_name(row.last_period)}): too few to forecast."
+            )
+            continue
         if row.deadline_passed:
             verdict = "met" if row.status == "achieved" else "missed"
             lines.append(

@@ -101,3 +101,22 @@ def test_backtest_command_prints_the_comparison(tmp_path, capsys):
 def test_bad_forecast_parameters_exit_2(capsys):
     assert main(["forecast", "--as-of", "2025/10", "--out", "x.csv"]) == 2
     assert "as_of '2025/10' is not YYYY-MM" in capsys.readouterr().err
+
+
+def test_synth_refuses_a_negative_seed(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["synth", "--out", str(tmp_path / "x.csv"), "--seed", "-1"])
+    assert exit_info.value.code == 2 and "negative" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_backtest_on_short_data_says_how_many_months_it_needs(tmp_path, capsys):
+    rows = ["province,period,indicator,numerator,denominator,source"]
+    rows += [f"01,2026-{m:02d},online_records,{10 + m},100,s" for m in range(7, 11)]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["backtest", str(path), "--out", str(tmp_path / "bt")]) == 2
+    err = capsys.readouterr().err
+    assert "needs at least 7 months" in err and "cover 4" in err and "Traceback" not in err

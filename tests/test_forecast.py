@@ -194,3 +194,24 @@ def test_backtest_on_bundled_panel_supports_the_default_model():
     assert 0.75 <= table.loc["pooled", "coverage80"] <= 0.85
     reliability = result.reliability
     assert reliability.groupby("model")["n"].sum().eq(result.events.groupby("model").size()).all()
+
+
+def test_a_series_too_short_is_insufficient_data_not_a_nan_verdict(tmp_path):
+    rows = ["province,period,indicator,numerator,denominator,source"]
+    rows += ["01,2026-10,online_service_satisfaction,30,100,s"]
+    rows += [f"79,2026-{m:02d},online_service_satisfaction,{30 + m},100,s" for m in (9, 10)]
+    rows += [f"48,2026-{m:02d},online_service_satisfaction,{60 + m},100,s" for m in range(5, 11)]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = fc.forecast(fc.load_table(path)).set_index(["province_code", "target_id"])
+    for code in ("01", "79"):
+        row = result.loc[(code, "satisfaction_2026")]
+        assert row["status"] == "insufficient_data" and math.isnan(row["forecast"]) and math.isnan(row["p_hit"])
+    assert result.loc[("48", "satisfaction_2026"), "status"] in ("on_track", "needs_acceleration", "off_track")
+
+
+def test_far_extrapolation_is_refused():
+    from dxanalysis.errors import DxError
+
+    with pytest.raises(DxError, match="months after the data's last month"):
+        fc.forecast(as_of="2030-01")

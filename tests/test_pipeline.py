@@ -106,3 +106,15 @@ def test_fingerprints_cover_the_code_each_step_runs():
 
     files = {p.name for p in _library("harmonise.py", "forecast")}
     assert {"harmonise.py", "models.py", "table.py", "pooling.py"} <= files
+
+
+@pytest.mark.notebook
+def test_batch_on_data_too_short_for_a_backtest_says_so_instead_of_failing(tmp_path):
+    rows = ["province,period,indicator,numerator,denominator,source"]
+    rows += [f"{c},2026-{m:02d},online_service_satisfaction,{60 + m},100,s" for c in ("01", "79") for m in range(6, 11)]
+    data = tmp_path / "short.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = batch.run_batch(["01"], jobs=1, data=str(data), out_dir=tmp_path / "r", progress=False)
+    assert result.succeeded == ["01"] and not result.failed, result.failed
+    assert any("forecast skill not run" in n and "needs at least 7 months" in n for n in result.notes)
+    assert "forecast skill not run" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")

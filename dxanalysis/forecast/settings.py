@@ -23,7 +23,11 @@ LIMIT_EXPONENT = 4.44
 #: merger, used when a forecast made before July crosses it. An assumption: the size of the
 #: shift cannot be estimated before it happens (after it, the jump is excluded from the drift).
 MERGER_SHIFT_SD = 0.10
-STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "no_data")
+STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data", "no_data")
+#: A series needs this many observed months before a forecast is made from it (else insufficient_data).
+MIN_OBSERVATIONS = 3
+#: An as-of month more than this many months after the data's last month is refused (no far extrapolation).
+MAX_STALENESS = 12
 
 FORECAST_COLUMNS = [
     "province_code",

@@ -15,7 +15,7 @@ from ..registry import load_indicators, load_targets
 from .models import _quantiles, _slice, fit
 from .panel import build_panel
 from .scenarios import Scenario, parse_scenario
-from .settings import DEFAULT_MODEL, FORECAST_COLUMNS
+from .settings import DEFAULT_MODEL, FORECAST_COLUMNS, MAX_STALENESS, MIN_OBSERVATIONS
 from .status import decide_status, recent_pace
 
 # --------------------------------------------------------------------------- the forecast table
@@ -60,6 +60,12 @@ def forecast(
     scenario = parse_scenario(scenario)
     panel = build_panel(table, as_of=as_of)
     as_of = as_of or panel.periods[-1]
+    last_data = str(table.loc[table["complete"].astype(bool), "period"].max())
+    if months_between(last_data, as_of) > MAX_STALENESS:
+        raise DxError(
+            f"as_of {as_of} is {months_between(last_data, as_of)} months after the data's last month ({last_data}); "
+            f"forecasts from data that old would be guesses: choose an as-of within {MAX_STALENESS} months of the data"
+        )
     origin = panel.col(as_of)
     national_targets = targets if targets is not None else load_targets()
     indicators = load_indicators()
@@ -192,6 +198,18 @@ def _row(
     quant = _quantiles(one, shift, median_name="forecast")
     p_hit = float(one.prob_at_least(effective, shift)[0])
     months_left = deadline_col - last_col
+    if last_value < effective and (len(observed) < MIN_OBSERVATIONS or not math.isfinite(quant["forecast"])):
+        # Too short to say where it is heading: say so, never a NaN dressed as a verdict.
+        nothing = dict.fromkeys(("forecast", "lo80", "hi80", "lo95", "hi95", "p_hit", "growth_ratio"), math.nan)
+        return {
+            **base,
+            **nothing,
+            "status": "insufficient_data",
+            "deadline_passed": False,
+            "horizon_months": int(months_left),
+            "required_pace": (effective - last_value) / months_left,
+            "pooling_weight": math.nan,
+        }
     required = (effective - last_value) / months_left if months_left > 0 else math.inf
     status, ratio = decide_status(
         last_value,
