@@ -357,7 +357,9 @@ def _publish(
             result.failed[stem] = (
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
             )
-    atomic_write_text(index_html(forecasts, published, extra_reports, result.failed, result.notes), out / "index.html")
+    atomic_write_text(
+        index_html(forecasts, published, extra_reports, result.failed, result.notes, tables.scores), out / "index.html"
+    )
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

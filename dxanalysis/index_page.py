@@ -11,7 +11,12 @@ from .provenance import is_synthetic
 
 
 def index_html(
-    forecasts: pd.DataFrame, published: list[str], extra_reports: list[str], failed: dict[str, str], notes: list[str] = ()
+    forecasts: pd.DataFrame,
+    published: list[str],
+    extra_reports: list[str],
+    failed: dict[str, str],
+    notes: list[str] = (),
+    scores: pd.DataFrame | None = None,
 ) -> str:
     """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped): links to every
     report; the targets still ahead first, then the past ones as history."""
@@ -82,7 +87,28 @@ def index_html(
         synthetic_text=SYNTHETIC_TEXT,
         failures=sorted(failed.items()),
         notes=list(notes),
+        maps=_maps_png(forecasts, scores),
     )
+
+
+def _maps_png(forecasts: pd.DataFrame, scores: pd.DataFrame | None) -> str:
+    """The overview's maps as a base64 PNG, embedded in the page (it works offline and from file://)."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    plots.apply_style()
+    fig = plots.overview_maps(forecasts, scores, source=str(forecasts["data_note"].iloc[0]))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 __all__ = ["index_html"]

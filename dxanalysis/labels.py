@@ -13,11 +13,11 @@ STATUS_WORDS = {
     "no_data": "no data",
 }
 #: One colour per status, in every chart and on the index page.
-STATUS_COLOURS = {
-    "achieved": "#1a9850",
-    "on_track": "#91cf60",
-    "needs_acceleration": "#fdae61",
-    "off_track": "#d73027",
+STATUS_COLOURS = {  # ColorBrewer RdBu: readable with the common colour-vision deficiencies
+    "achieved": "#2166ac",
+    "on_track": "#92c5de",
+    "needs_acceleration": "#f4a582",
+    "off_track": "#b2182b",
     "insufficient_data": "#e0e0e0",
     "no_data": "#bdbdbd",
 }

@@ -17,6 +17,7 @@ LEGACY_PROVINCES_CSV = PROVINCES_DIR / "provinces_legacy_63.csv"
 CURRENT_PROVINCES_CSV = PROVINCES_DIR / "provinces_current_34.csv"
 CROSSWALK_CSV = PROVINCES_DIR / "crosswalk_2025.csv"
 
+PROVINCES_GEOJSON = DATA_DIR / "geo" / "vietnam-provinces-34.geojson"
 PANEL_CSV = DATA_DIR / "panel" / "province_panel_synthetic.csv"
 NATIONAL_FIGURES_CSV = DATA_DIR / "national" / "national_figures.csv"
 INDEX766_XLSX = DATA_DIR / "index766" / "index766_2025-10_report.xlsx"

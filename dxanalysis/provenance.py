@@ -26,11 +26,14 @@ def sidecar_of(path: Path) -> Path:
 
 
 def data_files(root: Path = paths.DATA_DIR) -> list[Path]:
-    """Every data file under ``data/`` (not sidecars, not READMEs)."""
+    """Every data file under ``data/`` (not sidecars, READMEs or the licence texts they cite)."""
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and not p.name.endswith(".meta.yml") and p.name != "README.md" and not p.name.startswith(".")
+        if p.is_file()
+        and not p.name.endswith(".meta.yml")
+        and p.name != "README.md"
+        and not p.name.startswith((".", "LICENSE"))
     )
 
 

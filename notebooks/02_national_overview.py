@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from dxanalysis import paths, plots, provinces, report
+from dxanalysis import paths, plots, report
 
 plots.apply_style()
 pd.set_option("display.precision", 2)
@@ -85,14 +85,13 @@ plots.source_line(fig, result['data_note'].iloc[0])
 plt.show()
 
 # %% [markdown]
-# ## Map-like view: status by province (centroids; no boundary file is bundled)
+# ## Maps: the targets still ahead, and the real 766 scores
+#
+# Status (or probability of meeting the target) per province; the islands of Hoàng Sa (Đà Nẵng) and
+# Trường Sa (Khánh Hòa) are drawn as dots. The 766 map shows real 2026 scores, on the 2026 scale.
 
 # %%
-fig, axs = plt.subplots(1, 2, figsize=(12, 8))
-for ax, target_id in zip(axs, ['online_procedures_full_2026', 'satisfaction_2026']):
-    plots.status_tiles(result, provinces.current_provinces(), target_id, ax=ax)
-fig.tight_layout()
-plots.source_line(fig, result['data_note'].iloc[0])
+fig = plots.overview_maps(result, report.index766_table(tables), source=result['data_note'].iloc[0])
 plt.show()
 
 # %% [markdown]
