@@ -181,14 +181,19 @@ def _run_batch(
     from tqdm import tqdm
 
     from .observations import expand_data_argument
-    from .report import check_parameters
+    from .report import check_parameters, normalise_province
 
     results_dir = out / "results"
     (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
-    codes = province_codes or provinces.current_provinces()["code"].tolist()
+    # The entrance: provinces (codes or names, as typed) and the other parameters are checked once,
+    # before any kernel starts; the notebooks receive normalised codes.
+    codes = (
+        [normalise_province(c) for c in province_codes]
+        if province_codes
+        else (provinces.current_provinces()["code"].tolist())
+    )
     data_abs = str(Path(data).resolve()) if data else ""
-    for code in codes:  # fail fast on bad parameters, before starting any kernel
-        check_parameters(code, as_of or None, data_abs, "", scenario, model)
+    check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
     data_files = expand_data_argument(data_abs or None)
     result = BatchResult()
     # The pipeline, once, before any kernel: bad data fails here, with every problem listed.

@@ -12,9 +12,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .batch import run_batch
-    from .report import normalise_province
 
-    codes = [normalise_province(c.strip()) for c in args.provinces.split(",")] if args.provinces else None
+    codes = [c.strip() for c in args.provinces.split(",") if c.strip()] if args.provinces else None  # checked by run_batch
     out = Path(args.out) if args.out else None
     from .config import run_settings
 
