@@ -35,7 +35,7 @@ def crosswalk_summary() -> pd.DataFrame:
                 "formed from": " + ".join(f"{provinces.province_name(c, 'legacy')} ({c})" for c in members),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("code")
 
 
 @functools.lru_cache(maxsize=4)

@@ -39,7 +39,7 @@ from dxanalysis import merger
 
 params = report.check_parameters(province, None, data, '', '', 'pooled')
 code = params.province
-merger.check_indicator(indicator)
+indicator = merger.check_indicator(indicator)
 
 # %% [markdown]
 # ## The crosswalk

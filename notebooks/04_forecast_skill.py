@@ -47,7 +47,8 @@ display(Markdown(report.provenance_banner(table)))
 # ## Models compared (all horizons)
 
 # %%
-comparison_table(result).round(4)
+with pd.option_context('display.float_format', '{:.4f}'.format):  # no scientific notation for scores
+    display(comparison_table(result).set_index('model'))
 
 # %% [markdown]
 # ## By horizon (months ahead)

@@ -1,0 +1,55 @@
+"""Every page a batch writes: links resolve, images are embedded or present, the language is declared."""
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from dxanalysis import batch
+
+pytestmark = pytest.mark.notebook
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.images, self.lang = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+
+
+def _check_page(page: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    problems = [] if parser.lang else [f"{page.name}: no <html lang>"]
+    for href in parser.links:
+        url = urlparse(href)
+        if url.scheme in ("http", "https", "mailto") or href.startswith("#"):
+            continue
+        if not (page.parent / unquote(url.path)).exists():
+            problems.append(f"{page.name}: broken link {href}")
+    for src in parser.images:
+        if not (src.startswith("data:image/") or (page.parent / src).exists()):
+            problems.append(f"{page.name}: image not embedded nor present: {src[:60]}")
+    return problems
+
+
+def test_every_page_links_resolve_and_images_are_embedded(tmp_path):
+    out = tmp_path / "reports"
+    result = batch.run_batch(["01", "86"], jobs=2, out_dir=out, progress=False)
+    assert not result.failed, result.failed
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) == 2 + 3 + 1  # two provinces, three other notebooks, the index
+    problems = [problem for page in pages for problem in _check_page(page)]
+    assert problems == []
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="provinces/01.html"' in index and 'href="provinces/86.html"' in index
+    assert "<script>" in index and "<script src" not in index  # sorting/filtering inline, with no network
