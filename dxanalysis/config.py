@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from . import paths
 from .errors import DxError
+from .registry import read_yaml
 
 
 @dataclass(frozen=True)
@@ -28,10 +27,7 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
     from .forecast import MODELS, parse_scenario
     from .periods import is_period
 
-    try:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DxError(f"{path}: cannot read the run settings: {exc}") from exc
+    spec = read_yaml(Path(path))
     unknown = set(spec) - set(RunSettings.__dataclass_fields__)
     if unknown:
         raise DxError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")

@@ -43,12 +43,13 @@ class Indicator:
         return f"{self.title_en} ({self.unit})"
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
+    """A YAML file of ``params/`` as a dict; a missing, unreadable or invalid file is a clear error."""
     try:
         with open(path, encoding="utf-8") as handle:
             return yaml.safe_load(handle) or {}
-    except FileNotFoundError as exc:
-        raise DxError(f"{path}: file not found") from exc
+    except OSError as exc:
+        raise DxError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise DxError(f"{path}: not valid YAML: {exc}") from exc
 
@@ -62,7 +63,7 @@ def load_indicators(path: Path = paths.INDICATORS_YAML) -> dict[str, Indicator]:
     dict[str, Indicator]
         Keyed by indicator id, in file order.
     """
-    raw = _read_yaml(path).get("indicators", {})
+    raw = read_yaml(path).get("indicators", {})
     out: dict[str, Indicator] = {}
     for ident, spec in raw.items():
         try:
@@ -113,7 +114,7 @@ def load_targets(
     """
     indicators = load_indicators()
     rows = []
-    for spec in _read_yaml(path).get("targets", []):
+    for spec in read_yaml(path).get("targets", []):
         where = f"{path}: target {spec.get('id')!r}"
         for field in ("id", "indicator", "threshold", "comparator", "deadline", "source"):
             if field not in spec:
@@ -164,7 +165,7 @@ def load_targets(
 
 
 def _apply_overrides(targets: pd.DataFrame, file: Path, province: str, indicators: dict[str, Indicator]) -> pd.DataFrame:
-    spec = _read_yaml(file)
+    spec = read_yaml(file)
     if str(spec.get("province", "")).zfill(2) != province:
         raise DxError(f"{file}: 'province' must be {province!r} (the file name)")
     targets = targets.copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -12,8 +13,8 @@ from ..errors import DxError
 from ..periods import add_months, is_period, months_between
 from ..provinces import NATIONAL_CODE, NATIONAL_NAME
 from ..registry import load_indicators, load_targets
-from .models import _quantiles, _slice, fit
-from .panel import build_panel
+from .models import Fit, _quantiles, _slice, fit
+from .panel import Panel, build_panel
 from .scenarios import Scenario, parse_scenario
 from .settings import DEFAULT_MODEL, FORECAST_COLUMNS, MAX_STALENESS, MIN_OBSERVATIONS
 from .status import decide_status, recent_pace
@@ -74,6 +75,7 @@ def forecast(
     all_codes = [NATIONAL_CODE] + provinces.current_provinces()["code"].tolist()
     region_of = provinces.current_provinces().set_index("code")["region"].to_dict()
     fitted = fit(panel, model, origin, window)
+    run = _Run(panel, origin, as_of, model, scenario, fitted, pace)
     for target in national_targets.itertuples(index=False):
         series = np.flatnonzero((panel.keys["indicator"] == target.indicator).to_numpy())
         upper = indicators[target.indicator].upper
@@ -84,26 +86,7 @@ def forecast(
         thresholds = _province_thresholds(target, keys["province_code"].tolist(), targets is None)
         for j, (i, key) in enumerate(zip(series, keys.itertuples(index=False))):
             threshold, deadline_period, deadline = thresholds[j]
-            rows.append(
-                _row(
-                    panel,
-                    pred,
-                    i,
-                    key,
-                    target,
-                    threshold,
-                    deadline_period,
-                    deadline,
-                    origin,
-                    as_of,
-                    upper,
-                    pace[i],
-                    model,
-                    scenario,
-                    panel.col(deadline_period),
-                    fitted,
-                )
-            )
+            rows.append(_row(run, pred, i, key, target, threshold, deadline_period, deadline, upper))
         for code in all_codes:
             if code not in present:
                 rows.append(_no_data_row(code, region_of.get(code, "national"), target, as_of, model, scenario))
@@ -126,24 +109,22 @@ def _province_thresholds(target, codes: list[str], use_overrides: bool) -> list[
     return out
 
 
-def _row(
-    panel,
-    pred,
-    i,
-    key,
-    target,
-    threshold,
-    deadline_period,
-    deadline,
-    origin,
-    as_of,
-    upper,
-    pace_i,
-    model,
-    scenario,
-    deadline_col,
-    fitted,
-):
+@dataclass(frozen=True)
+class _Run:
+    """What every row of one forecast call shares."""
+
+    panel: Panel
+    origin: int
+    as_of: str
+    model: str
+    scenario: Scenario | None
+    fitted: Fit
+    pace: np.ndarray
+
+
+def _row(run: _Run, pred, i, key, target, threshold, deadline_period, deadline, upper):
+    panel, origin, as_of, model, scenario, fitted = run.panel, run.origin, run.as_of, run.model, run.scenario, run.fitted
+    pace_i, deadline_col = run.pace[i], panel.col(deadline_period)
     effective = threshold - float(target.tolerance)  # the value that counts as meeting it
     values = panel.values[i, : origin + 1]
     observed = np.flatnonzero(~np.isnan(values))

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .. import paths
 from ..errors import DxError
-from ..registry import load_indicators
+from ..registry import load_indicators, read_yaml
 
 CONFIDENCE = ("high", "medium", "low")
 _STEP = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(\[code=(?P<code>[A-Za-z0-9_]+)\])?$")
@@ -50,10 +48,7 @@ class PortalSettings:
 @lru_cache(maxsize=4)
 def load_settings(path: Path = paths.PORTAL_MAPPING_YAML) -> PortalSettings:
     """Read and check ``params/portal.yaml``."""
-    try:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DxError(f"{path}: cannot read the portal settings: {exc}") from exc
+    spec = read_yaml(Path(path))
     api = spec.get("api", {})
     endpoints = {name: str((opts or {}).get("period", "fields")) for name, opts in spec.get("endpoints", {}).items()}
     known = load_indicators()
