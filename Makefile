@@ -61,4 +61,4 @@ lock: $(STAMP)  ## re-pin requirements.lock from requirements.in (needs the regi
 	  $(PY) -m pip freeze --exclude-editable --all | grep -v -E "^(pip==|#)" ) > requirements.lock
 
 clean:  ## remove the venv and generated reports
-	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/provinces reports/national
+	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/*.csv reports/batch.log reports/provinces reports/results reports/build
