@@ -324,15 +324,17 @@ def _publish(
     extras: bool,
     warm: bool,
 ) -> None:
-    from .pipeline import read_tables
+    from .pipeline import read_forecasts
     from .report import read_results
 
     # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
-    tables = read_tables(build_dir)
-    national = tables.forecasts[tables.forecasts["province_code"] == provinces.NATIONAL_CODE]
+    # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
+    built = read_forecasts(build_dir)
+    scores = pd.read_csv(build_dir / "index766.csv", dtype={"province_code": str, "period": str})
+    national = built[built["province_code"] == provinces.NATIONAL_CODE]
     forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
     atomic_write_csv(forecasts, out / "forecasts.csv")
-    first = tables.forecasts.iloc[0]
+    first = built.iloc[0]
     overview_params = {
         "results_dir": str(results_dir),
         "as_of": str(first["as_of"]),
@@ -363,7 +365,7 @@ def _publish(
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
             )
     atomic_write_text(
-        index_html(forecasts, published, extra_reports, result.failed, result.notes, tables.scores), out / "index.html"
+        index_html(forecasts, published, extra_reports, result.failed, result.notes, scores), out / "index.html"
     )
 
 

@@ -85,53 +85,16 @@ def fans_table(table: pd.DataFrame, forecasts: pd.DataFrame, as_of: str, model: 
     One fit of the model, evaluated at every month (cheap), so the province figures draw from
     this table instead of refitting.
     """
-    from .forecast import QUANTILES, build_panel, fit, parse_scenario
-    from .periods import add_months, months_between
+    from .forecast import build_panel, fit, parse_scenario
+    from .forecast.table import fan_paths
 
-    scenario_obj = parse_scenario(scenario)
     panel = build_panel(table, as_of=as_of)
-    origin = len(panel.periods) - 1
-    fitted = fit(panel, model, origin)
+    fitted = fit(panel, model, len(panel.periods) - 1)
     ahead = forecasts[
         ~forecasts["deadline_passed"].astype(bool) & ~forecasts["status"].isin(["no_data", "insufficient_data"])
     ]
-    until = ahead.groupby(["province_code", "indicator"])["deadline"].max().str[:7]
-    keys = panel.keys[["province_code", "indicator"]].apply(tuple, axis=1).tolist()
-    index = {key: i for i, key in enumerate(keys)}
-    last = panel.periods[-1]
-    steps = max((months_between(last, u) for u in until), default=0)
-    rows = []
-    for step in range(1, steps + 1):
-        col = origin + step
-        pred = fitted.at(col)
-        period = add_months(last, step)
-        quantiles = {"median": 0.5, **QUANTILES}
-        for (code, indicator), end in until.items():
-            i = index.get((code, indicator))
-            if i is None or period > end:
-                continue
-            shift = (
-                scenario_obj.shift(indicator, code, panel.col(scenario_obj.start), int(pred.last_col[i]), col)
-                if scenario_obj
-                else 0.0
-            )
-            one = _one(pred, i)
-            rows.append(
-                {
-                    "province_code": code,
-                    "indicator": indicator,
-                    "period": period,
-                    **{name: float(one.quantile(q, shift)[0]) for name, q in quantiles.items()},
-                }
-            )
-    columns = ["province_code", "indicator", "period", "median", *QUANTILES]
-    return pd.DataFrame(rows, columns=columns).sort_values(["province_code", "indicator", "period"], ignore_index=True)
-
-
-def _one(pred, i):
-    from .forecast.models import _slice
-
-    return _slice(pred, i)
+    until = ahead.groupby(["province_code", "indicator"])["deadline"].max().str[:7].to_dict()
+    return fan_paths(panel, fitted, until, parse_scenario(scenario))
 
 
 def compute(data=None, as_of: str | None = None, model: str = "pooled", scenario: str | None = None, targets=None) -> Tables:
@@ -280,12 +243,18 @@ def read_harmonised(build_dir: str | Path) -> pd.DataFrame:
     return table
 
 
+def read_forecasts(build_dir: str | Path) -> pd.DataFrame:
+    """The forecast step's table (every province and the nation, every target)."""
+    forecasts = pd.read_csv(Path(build_dir) / "forecasts.csv", dtype=_DTYPES)
+    forecasts["scenario"] = forecasts["scenario"].fillna("")
+    forecasts["deadline_passed"] = forecasts["deadline_passed"].astype(str).str.lower().eq("true")
+    return forecasts
+
+
 def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:
     """The pipeline's tables from a build folder (``province``: only that province's fans)."""
     build = Path(build_dir)
-    forecasts = pd.read_csv(build / "forecasts.csv", dtype=_DTYPES)
-    forecasts["scenario"] = forecasts["scenario"].fillna("")
-    forecasts["deadline_passed"] = forecasts["deadline_passed"].astype(str).str.lower().eq("true")
+    forecasts = read_forecasts(build)
     fans = pd.read_csv(build / "fans.csv", dtype=_DTYPES)
     if province is not None:
         fans = fans[fans["province_code"] == province]
@@ -293,4 +262,4 @@ def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:
     return Tables(read_harmonised(build), forecasts, fans, scores)
 
 
-__all__ = ["Pipeline", "Tables", "compute", "read_tables", "read_harmonised", "fans_table", "STEPS"]
+__all__ = ["Pipeline", "Tables", "compute", "read_tables", "read_forecasts", "read_harmonised", "fans_table", "STEPS"]

@@ -34,16 +34,10 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     """The headline: every target whose deadline is still ahead, with forecast, 80% interval,
     P(hit), paces, status and how sure we are of the target itself."""
     rows = _rows(result, code, ahead=True)
-    indicators = load_indicators()
     out = pd.DataFrame(
         {
-            "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
-            "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
-            "deadline": rows["deadline"],
-            "last (month)": [
-                f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
-                for v, p in zip(rows["last_value"], rows["last_period"])
-            ],
+            **_target_columns(rows),
+            "last (month)": _value_and_month(rows),
             "forecast at deadline": [_fmt_pct(v) for v in rows["forecast"]],
             "80% interval": [
                 f"{lo:.1f}–{hi:.1f}%" if math.isfinite(lo) else "—" for lo, hi in zip(rows["lo80"], rows["hi80"])
@@ -61,20 +55,32 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
 def history_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     """Targets whose deadline has passed: the value at the deadline and whether it was met."""
     rows = _rows(result, code, ahead=False)
-    indicators = load_indicators()
     out = pd.DataFrame(
         {
-            "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
-            "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
-            "deadline": rows["deadline"],
-            "value at the deadline (month)": [
-                f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
-                for v, p in zip(rows["last_value"], rows["last_period"])
-            ],
+            **_target_columns(rows),
+            "value at the deadline (month)": _value_and_month(rows),
             "verdict": [verdict(s) for s in rows["status"]],
         }
     )
     return out.set_index("target")
+
+
+def _target_columns(rows: pd.DataFrame) -> dict:
+    """The columns that name a target: its indicator's title, the threshold and the deadline."""
+    indicators = load_indicators()
+    return {
+        "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
+        "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
+        "deadline": rows["deadline"],
+    }
+
+
+def _value_and_month(rows: pd.DataFrame) -> list[str]:
+    """``12.3% (2026-10)`` for each row's last value, or a dash."""
+    return [
+        f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
+        for v, p in zip(rows["last_value"], rows["last_period"])
+    ]
 
 
 def _fmt_pct(value: float) -> str:

@@ -16,7 +16,7 @@ from ..registry import load_indicators, load_targets
 from .models import Fit, _quantiles, _slice, fit
 from .panel import Panel, build_panel
 from .scenarios import Scenario, parse_scenario
-from .settings import DEFAULT_MODEL, FORECAST_COLUMNS, MAX_STALENESS, MIN_OBSERVATIONS
+from .settings import DEFAULT_MODEL, FORECAST_COLUMNS, MAX_STALENESS, MIN_OBSERVATIONS, QUANTILES
 from .status import decide_status, recent_pace
 
 # --------------------------------------------------------------------------- the forecast table
@@ -232,6 +232,39 @@ def _no_data_row(code, region, target, as_of, model, scenario):
     }
 
 
+FAN_COLUMNS = ["province_code", "indicator", "period", "median", *QUANTILES]
+
+
+def fan_paths(panel: Panel, fitted: Fit, until: dict[tuple[str, str], str], scenario: Scenario | None) -> pd.DataFrame:
+    """Monthly predictive quantiles of each series ``(province_code, indicator) -> last month`` from
+    the month after the panel's last one: the fitted model evaluated at every month (cheap)."""
+    origin = len(panel.periods) - 1
+    last = panel.periods[-1]
+    keys = panel.keys[["province_code", "indicator"]].apply(tuple, axis=1).tolist()
+    index = {key: i for i, key in enumerate(keys)}
+    wanted = [(key, index[key], end) for key, end in until.items() if key in index]
+    rows = []
+    for step in range(1, max((months_between(last, end) for _, _, end in wanted), default=0) + 1):
+        col, period = origin + step, add_months(last, step)
+        pred = fitted.at(col)
+        for (code, indicator), i, end in wanted:
+            if period > end:
+                continue
+            one = _slice(pred, i)
+            shift = (
+                scenario.shift(indicator, code, panel.col(scenario.start), int(one.last_col[0]), col) if scenario else 0.0
+            )
+            rows.append(
+                {
+                    "province_code": code,
+                    "indicator": indicator,
+                    "period": period,
+                    **_quantiles(one, shift, median_name="median"),
+                }
+            )
+    return pd.DataFrame(rows, columns=FAN_COLUMNS).sort_values(["province_code", "indicator", "period"], ignore_index=True)
+
+
 def fan(
     table: pd.DataFrame,
     province_code: str,
@@ -241,25 +274,8 @@ def fan(
     model: str = DEFAULT_MODEL,
     scenario: str | Scenario | None = None,
 ) -> pd.DataFrame:
-    """Monthly predictive quantiles from the month after ``as_of`` to ``until`` (for fan charts)."""
-    scenario = parse_scenario(scenario)
+    """Monthly predictive quantiles of one series from the month after ``as_of`` to ``until`` (fan charts)."""
     panel = build_panel(table, as_of=as_of)
-    origin = len(panel.periods) - 1
-    match = np.flatnonzero(
-        ((panel.keys["province_code"] == province_code) & (panel.keys["indicator"] == indicator)).to_numpy()
-    )
-    if not len(match):
-        return pd.DataFrame(columns=["period", "median", "lo80", "hi80", "lo95", "hi95"])
-    i = match[0]
-    rows = []
-    fitted = fit(panel, model, origin)
-    for step in range(1, months_between(panel.periods[-1], until) + 1):
-        col = origin + step
-        pred = _slice(fitted.at(col), i)
-        shift = (
-            scenario.shift(indicator, province_code, panel.col(scenario.start), int(pred.last_col[0]), col)
-            if scenario
-            else 0.0
-        )
-        rows.append({"period": add_months(panel.periods[-1], step), **_quantiles(pred, shift, median_name="median")})
-    return pd.DataFrame(rows)
+    fitted = fit(panel, model, len(panel.periods) - 1)
+    paths = fan_paths(panel, fitted, {(province_code, indicator): until}, parse_scenario(scenario))
+    return paths.drop(columns=["province_code", "indicator"])

@@ -3,6 +3,7 @@ bundled fallback table of the portal's department ids."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def department_table(path: Path = paths.INDEX766_2026_JSON) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("province_code", ignore_index=True)
 
 
+@functools.lru_cache(maxsize=1)
 def fallback_ids() -> dict[str, str]:
     try:
         table = pd.read_csv(paths.PORTAL_DEPARTMENTS_CSV, dtype=str)
