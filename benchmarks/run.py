@@ -8,9 +8,13 @@ Machines are noisy, so every figure is compared with a reference measured in the
 * ``batch``     the province reports for N provinces against the floor: N papermill runs of an
                 empty notebook with the same kernel and the same --jobs;
 * ``fetch``     ``dx fetch`` of 34 provinces x 10 months from the local test server (aim < 30 s),
-                and its peak traced memory for 5 and for 20 months (aim: flat, ratio near 1).
+                and its peak traced memory for 5 and for 20 months (aim: flat, ratio near 1);
+* ``validate``  ``dx validate`` of a generated 200 MB tidy CSV (valid, 63 old provinces x 11
+                indicators x four centuries of months): wall time and the process's peak
+                resident memory as a multiple of the file size (aim <= 4 x).
 
-Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--skip-batch] [--skip-fetch]``.
+Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--validate-mb M] [--skip-batch] [--skip-fetch]
+[--skip-validate]``.
 """
 
 from __future__ import annotations
@@ -100,12 +104,72 @@ def fetch_benchmark(results: dict) -> None:
     )
 
 
+def write_big_csv(path: Path, megabytes: int) -> int:
+    """A valid tidy observation CSV of about ``megabytes`` MB; returns its row count."""
+    import numpy as np
+
+    from dxanalysis.registry import load_indicators
+
+    codes = provinces.legacy_provinces()["code"].tolist()
+    indicators = list(load_indicators())
+    target = megabytes * 2**20
+    rng = np.random.default_rng(20261126)
+    written = rows = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write("province,period,indicator,numerator,denominator,value,source\n")
+        month = 0
+        while written < target:
+            period = f"{1700 + month // 12:04d}-{month % 12 + 1:02d}"
+            denominators = rng.integers(1_000, 900_000, size=len(codes) * len(indicators))
+            numerators = (denominators * rng.uniform(0, 1, size=denominators.size)).astype(int)
+            lines = [
+                f"{code},{period},{indicator},{n},{d},,SYNTHETIC benchmark row\n"
+                for (code, indicator), n, d in zip(
+                    ((c, i) for c in codes for i in indicators), numerators.tolist(), denominators.tolist()
+                )
+            ]
+            chunk = "".join(lines)
+            out.write(chunk)
+            written += len(chunk.encode("utf-8"))
+            rows += len(lines)
+            month += 1
+    return rows
+
+
+def validate_benchmark(results: dict, megabytes: int) -> None:
+    """``dx validate`` on a large CSV in a child process: wall time and peak resident memory."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.csv"
+        rows = write_big_csv(big, megabytes)
+        size_mb = big.stat().st_size / 2**20
+        probe = (
+            "import resource, sys; from dxanalysis.cli import main; code = main(['validate', sys.argv[1]]); "
+            "print('peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+        )
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", probe, str(big)], capture_output=True, text=True, cwd=ROOT)
+        seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        print("validate benchmark failed:", proc.stderr[-2000:])
+        return
+    peak_mb = int(proc.stdout.split("peak_kb")[-1].strip()) / 1024
+    results.update(validate_file_mb=size_mb, validate_rows=rows, validate_s=seconds, validate_peak_mb=peak_mb)
+    print(
+        f"dx validate, {size_mb:.0f} MB CSV ({rows:,} rows)  {seconds:7.2f} s, peak memory {peak_mb:.0f} MB "
+        f"= {peak_mb / size_mb:.2f} x file size (aim <= 4 x)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provinces", type=int, default=34, help="provinces in the batch benchmark (default 34)")
     parser.add_argument("--jobs", type=int, default=batch._jobs("auto"))
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-fetch", action="store_true")
+    parser.add_argument("--skip-validate", action="store_true")
+    parser.add_argument("--validate-mb", type=int, default=200, help="size of the dx validate benchmark's CSV (MB)")
     args = parser.parse_args()
     results: dict[str, float] = {}
 
@@ -125,6 +189,8 @@ def main() -> int:
 
     if not args.skip_fetch:
         fetch_benchmark(results)
+    if not args.skip_validate:
+        validate_benchmark(results, args.validate_mb)
     if not args.skip_batch:
         codes = provinces.current_provinces()["code"].tolist()[: args.provinces]
         with tempfile.TemporaryDirectory() as tmp:

@@ -36,6 +36,7 @@ from .execute import _quiet_worker, _stderr_to, execute_notebook, render_html
 from .index_page import index_html
 from .io import atomic_write_csv, atomic_write_text
 from .pipeline import STEPS, Pipeline
+from .readers import UNDECLARED, NumberFormat
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
@@ -126,6 +127,7 @@ def run_batch(
     progress: bool = True,
     notebook: Path | None = None,
     fresh_kernels: bool = False,
+    number_format: NumberFormat = UNDECLARED,
 ) -> BatchResult:
     """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
 
@@ -149,6 +151,9 @@ def run_batch(
         Province notebook to run (default ``notebooks/01_province_report.ipynb``).
     fresh_kernels : bool
         Start a fresh kernel per notebook instead of one warm kernel per worker (:mod:`dxanalysis.warm`).
+    number_format : NumberFormat, optional
+        The data files' declared separators (``--decimal``/``--thousands``). The files are then
+        read once with them and every notebook gets that reading (``build/observations/``).
     """
     out = Path(out_dir or paths.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -169,13 +174,27 @@ def run_batch(
                 progress,
                 notebook,
                 fresh_kernels,
+                number_format,
             )
         finally:
             clean_leftovers(out)  # a dead worker's half-written files
 
 
 def _run_batch(
-    province_codes, jobs, as_of, data, scenario, model, out, resume, scheduler, extras, progress, notebook, fresh_kernels
+    province_codes,
+    jobs,
+    as_of,
+    data,
+    scenario,
+    model,
+    out,
+    resume,
+    scheduler,
+    extras,
+    progress,
+    notebook,
+    fresh_kernels,
+    number_format,
 ) -> BatchResult:
     notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
     from tqdm import tqdm
@@ -194,6 +213,8 @@ def _run_batch(
     )
     data_abs = str(Path(data).resolve()) if data else ""
     check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
+    if number_format.declared:
+        data_abs = str(_read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
     data_files = expand_data_argument(data_abs or None)
     result = BatchResult()
     # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
@@ -245,6 +266,22 @@ def _run_batch(
         _publish(out, results_dir, published, build.dir, data_abs, result, extras, warm)
     result.seconds["publish"] = time.perf_counter() - started
     return result
+
+
+def _read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:
+    """The data read once with the declared separators, rewritten file by file (each keeps its
+    own province list) in the plain contract form into ``build/observations/``."""
+    from .observations import load_many
+    from .row_checks import OBSERVATION_COLUMNS
+
+    folder = build / "observations"
+    if folder.exists():
+        for old in folder.glob("*.csv"):
+            old.unlink()
+    columns = [c for c in OBSERVATION_COLUMNS if not c.startswith("source_")]
+    for number, (file, frame) in enumerate(zip(files, load_many(files, number_format)), start=1):
+        atomic_write_csv(frame[columns], folder / f"{number:02d}_{file.stem}.csv")
+    return folder
 
 
 def _run_jobs(

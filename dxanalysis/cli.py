@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import warnings
 
 from .errors import DxError, InputProblems
 from .io import OutputRefused, check_output
@@ -17,10 +16,11 @@ from .portal.client import PortalRefused, PortalUnreachable
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .harmonise import harmonise
+    from .cli_forecast import number_format_of
     from .index766 import load_index766, looks_like_766
-    from .observations import load_observations
+    from .validate import validate_observations
 
+    number_format = number_format_of(args)
     failed = 0
     for file in args.files:
         try:
@@ -32,24 +32,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                     f"scopes {', '.join(sorted(table['scope'].unique()))}, {len(others)} non-province rows kept apart"
                 )
                 continue
-            frame = load_observations(file)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = harmonise([frame], scheme=args.scheme, require_weights=False)
-            periods = sorted(frame["period"].unique())
-            unweighted = int((result.table["method"] == "not combined: percentages without weights").sum())
+            summary = validate_observations(file, number_format, args.scheme)
+            periods = summary.periods
             note = (
                 (
-                    f"; {unweighted} merged province-months have only percentages: harmonise them with "
+                    f"; {summary.unweighted} merged province-months have only percentages: harmonise them with "
                     "--weights or numerators/denominators"
                 )
-                if unweighted
+                if summary.unweighted
                 else ""
             )
             print(
-                f"{file}: ok - {len(frame)} rows, {frame['province'].nunique()} province labels "
-                f"({result.schemes[0].split(': ', 1)[1]}), {len(periods)} periods ({periods[0]}..{periods[-1]}), "
-                f"{frame['indicator'].nunique()} indicators; {len(result.warnings)} incomplete-province notes{note}"
+                f"{file}: ok - {summary.rows} rows, {summary.province_labels} province labels "
+                f"({summary.scheme_note}), {len(periods)} periods ({periods[0]}..{periods[-1]}), "
+                f"{summary.indicators} indicators; {summary.incomplete_months} incomplete province-months{note}"
             )
         except InputProblems as exc:
             failed += 1
@@ -63,9 +59,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_harmonise(args: argparse.Namespace) -> int:
+    from .cli_forecast import number_format_of
     from .harmonise import harmonise_files
 
-    result = harmonise_files(args.files, scheme=args.scheme, weights=args.weights)
+    result = harmonise_files(args.files, scheme=args.scheme, weights=args.weights, number_format=number_format_of(args))
     for line in result.schemes:
         print(f"scheme: {line}", file=sys.stderr)
     for line in result.warnings:
@@ -163,12 +160,14 @@ def _write_csv(frame, out: str, inputs=()) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dx", description="Vietnam digital-government targets: data, forecasts, reports.")
     sub = parser.add_subparsers(dest="command", required=True)
+    from . import cli_forecast  # forecast, backtest and batch sub-commands; shared options
 
     p = sub.add_parser("validate", help="check observation files or 766 exports; one line per file, or every problem")
     p.add_argument("files", nargs="+")
     p.add_argument("--scheme", choices=["legacy", "current"], help="force the province list (default: detect per file)")
     p.add_argument("--period", help="YYYY-MM for a 766 export whose file name does not say")
     p.add_argument("--scope", choices=["year_to_date", "month"], help="for a 766 export whose sheet names do not say")
+    cli_forecast.add_separator_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("harmonise", help="carry observations onto the 34 current provinces")
@@ -176,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output CSV")
     p.add_argument("--scheme", choices=["legacy", "current"], help="force the province list (default: detect per file)")
     p.add_argument("--weights", help="CSV: province, weight[, period, indicator] for rows with only a percentage")
+    cli_forecast.add_separator_options(p)
     p.set_defaults(func=_cmd_harmonise)
 
     p = sub.add_parser(
@@ -214,8 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=_seed, help="a whole number from 0 (default: the bundled panel's seed)")
     p.set_defaults(func=_cmd_synth)
-
-    from . import cli_forecast  # forecast, backtest and batch sub-commands
 
     cli_forecast.register(sub)
     return parser

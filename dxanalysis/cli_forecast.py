@@ -8,6 +8,18 @@ import sys
 from .provenance import is_synthetic
 
 
+def add_separator_options(parser: argparse.ArgumentParser) -> None:
+    """``--decimal`` and ``--thousands``: the separators the data files are written with."""
+    parser.add_argument("--decimal", choices=[".", ","], help="decimal mark of the data files (e.g. , for 12,5)")
+    parser.add_argument("--thousands", choices=[".", ",", " ", "'"], help="thousands separator of the data files")
+
+
+def number_format_of(args: argparse.Namespace):
+    from .readers import NumberFormat
+
+    return NumberFormat.from_args(getattr(args, "decimal", None), getattr(args, "thousands", None))
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -31,6 +43,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         extras=not args.no_extras,
         progress=not args.quiet,
         fresh_kernels=args.fresh_kernels,
+        number_format=number_format_of(args),
     )
     from . import paths
 
@@ -111,6 +124,7 @@ def register(sub) -> None:
     p.add_argument("--jobs", help="parallel processes (default: params/run.yaml, auto = number of cores)")
     p.add_argument("--as-of", dest="as_of", help="YYYY-MM (default: params/run.yaml; there, the data's last month)")
     p.add_argument("--data", help="observation file or folder (default: the bundled SYNTHETIC panel)")
+    add_separator_options(p)
     p.add_argument("--scenario", help="what-if for every report, e.g. pace=+1.5,from=2025-11")
     p.add_argument("--model", choices=MODELS, help="forecast model (default: params/run.yaml)")
     p.add_argument("--out", help="output folder (default: reports/)")

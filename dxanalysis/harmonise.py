@@ -26,8 +26,9 @@ import pandas as pd
 
 from . import provinces
 from .errors import DxError, InputProblems, Problem
-from .observations import load_many, read_text_table
+from .observations import load_many
 from .provinces import MERGER_PERIOD, Scheme
+from .readers import UNDECLARED, NumberFormat, read_text_table
 
 HARMONISED_COLUMNS = [
     "province_code",
@@ -76,23 +77,23 @@ def _resolve_units(frame: pd.DataFrame, schemes: dict[str, Scheme]) -> pd.DataFr
         (label, sch): provinces.try_resolve(label, sch) for label, sch in set(zip(frame["province"], frame["unit_scheme"]))
     }
     unit_codes = [codes[(label, sch)] for label, sch in zip(frame["province"], frame["unit_scheme"])]
-    for row, code in zip(frame.itertuples(index=False), unit_codes):
-        if code is None:
-            other = "current" if row.unit_scheme == "legacy" else "legacy"
-            hint = ""
-            if provinces.try_resolve(row.province, other):
-                hint = (
-                    f" (it is a {other}-list province: this file was read with the {row.unit_scheme} list; "
-                    f"pass --scheme {other} or keep one list per side of {MERGER_PERIOD})"
-                )
-            problems.append(
-                Problem(
-                    row.source_file,
-                    row.source_row,
-                    "province",
-                    f"{row.province!r} is not in the {row.unit_scheme} list of provinces{hint}",
-                )
+    unresolved = [i for i, code in enumerate(unit_codes) if code is None]
+    for row in frame.iloc[unresolved].itertuples(index=False):
+        other = "current" if row.unit_scheme == "legacy" else "legacy"
+        hint = ""
+        if provinces.try_resolve(row.province, other):
+            hint = (
+                f" (it is a {other}-list province: this file was read with the {row.unit_scheme} list; "
+                f"pass --scheme {other} or keep one list per side of {MERGER_PERIOD})"
             )
+        problems.append(
+            Problem(
+                row.source_file,
+                row.source_row,
+                "province",
+                f"{row.province!r} is not in the {row.unit_scheme} list of provinces{hint}",
+            )
+        )
     if problems:
         raise InputProblems(problems)
     frame["unit_code"] = unit_codes
@@ -161,6 +162,28 @@ def _weight_for(row, lookup: dict[tuple, float]) -> float:
     return np.nan
 
 
+def _add_constituents_and_sources(agg: pd.DataFrame, parts: pd.DataFrame, key: list[str], members: dict) -> None:
+    """The old provinces combined ("+"-joined codes) and their distinct sources ("; "-joined).
+
+    Done in Python only for the few groups that need it (an incomplete group, several
+    sources); a large file has hundreds of thousands of groups.
+    """
+    full = agg["n"] == agg["expected"]
+    agg["constituents"] = agg["province_code"].map(lambda c: "+".join(sorted(members[c])))
+    if (~full).any():
+        short = parts.merge(agg.loc[~full, key], on=key)
+        joined = short.groupby(key)["unit_code"].agg(lambda c: "+".join(sorted(c)))
+        agg.loc[~full, "constituents"] = (
+            agg.loc[~full, key].merge(joined.reset_index(), on=key, how="left")["unit_code"].to_numpy()
+        )
+    sources = parts.loc[parts["source"] != "", [*key, "source"]].drop_duplicates()
+    distinct = sources.groupby(key)["source"].transform("size")
+    single = sources[distinct == 1]
+    several = sources[distinct > 1].sort_values("source").groupby(key)["source"].agg("; ".join).reset_index()
+    by_key = pd.concat([single, several], ignore_index=True)
+    agg["source"] = agg[key].merge(by_key, on=key, how="left")["source"].fillna("").to_numpy()
+
+
 def _combine(
     rows: pd.DataFrame, weights: pd.DataFrame | None, weight_basis: str, require_weights: bool = True
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -196,10 +219,9 @@ def _combine(
             all_weight=("has_weight", "all"),
             all_complete=("complete", "all"),
             n=("unit_code", "size"),
-            constituents=("unit_code", lambda c: "+".join(sorted(c))),
-            source=("source", lambda s: "; ".join(sorted({x for x in s if x}))),
         ).reset_index()
         agg["expected"] = agg["province_code"].map(lambda c: len(members[c]))
+        _add_constituents_and_sources(agg, parts, key, members)
         weighted = ~agg["all_ratio"] & agg["all_weight"] & (agg["weight"] > 0)
         unweighted = ~agg["all_ratio"] & ~weighted
         if unweighted.any() and not require_weights:
@@ -322,7 +344,7 @@ def load_weights(path: str | Path) -> pd.DataFrame:
         )
     frame = frame.rename(columns={v: k for k, v in lowered.items()})
     problems = []
-    for i, row in enumerate(frame.itertuples(index=False), start=2):
+    for i, row in zip(frame.index.tolist(), frame.itertuples(index=False)):
         if provinces.try_resolve(row.province, "legacy") is None:
             problems.append(Problem(str(path), i, "province", f"{row.province!r} is not one of the 63 old provinces"))
         try:
@@ -336,9 +358,15 @@ def load_weights(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def harmonise_files(paths_: list[str | Path], scheme: Scheme | None = None, weights: str | Path | None = None) -> Harmonised:
-    """Load and harmonise files in one call (see :func:`harmonise`)."""
-    frames = load_many(list(paths_))
+def harmonise_files(
+    paths_: list[str | Path],
+    scheme: Scheme | None = None,
+    weights: str | Path | None = None,
+    number_format: NumberFormat = UNDECLARED,
+) -> Harmonised:
+    """Load and harmonise files in one call (see :func:`harmonise`); ``number_format`` is the
+    files' declared separators (:class:`~dxanalysis.readers.NumberFormat`)."""
+    frames = load_many(list(paths_), number_format)
     weight_frame = load_weights(weights) if weights else None
     basis = f"weights from {weights}" if weights else "the supplied weight"
     with warnings.catch_warnings():

@@ -30,6 +30,7 @@ from . import provinces
 from .errors import DxError, InputProblems, Problem
 from .periods import is_period, period_from_filename
 from .provinces import normalise_name
+from .readers import is_blank, read_workbook
 
 #: Score groups of the 766 index and their maximum points (Decision 766/QĐ-TTg; CLGQ and TTTT
 #: checked against the group maxima the 2026 reporting API returns).
@@ -177,15 +178,14 @@ def load_index766(
             )
     elif not is_period(period):
         raise InputProblems([Problem(file, None, None, f"period {period!r} is not YYYY-MM")])
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
-    except Exception as exc:
-        raise InputProblems([Problem(file, None, None, f"cannot read as an Excel workbook: {exc}")]) from exc
+    sheets = read_workbook(path, percent_cells=False)
     rows, others, problems = [], [], []
     seen_scopes = set()
+    lacking: dict[str, list[str]] = {}
     for sheet, frame in sheets.items():
         frame.columns = [str(c).strip() for c in frame.columns]
         if not set(REQUIRED_COLUMNS) <= set(frame.columns):
+            lacking[sheet] = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
             continue
         label = f"{file}[{sheet}]"
         sheet_scope = scope_of_sheet(sheet) or scope
@@ -202,7 +202,7 @@ def load_index766(
                 )
             )
             continue
-        for position, record in enumerate(frame.to_dict("records"), start=2):
+        for position, record in zip(frame.index.tolist(), frame.to_dict("records")):
             name = str(record["TEN"]).strip()
             is_province_level = str(record.get("LOAI_COQUAN", "1")).strip() in ("1", "1.0")
             province_label = _province_label(name) if is_province_level else None
@@ -235,13 +235,15 @@ def load_index766(
             rows.append((code, period, sheet_scope, TOTAL[0], stated, TOTAL[1], name, str(record["MA_COQUAN"])))
             seen_scopes.add(sheet_scope)
     if not rows and not problems:
+        seen = "; ".join(f"sheet {name!r} lacks {', '.join(cols)}" for name, cols in lacking.items()) or "no sheets"
         problems.append(
             Problem(
                 file,
                 None,
                 None,
                 "no sheet with the 766 columns "
-                f"({', '.join(REQUIRED_COLUMNS)}) and a province score sheet ('Điểm năm' or 'Điểm tháng')",
+                f"({', '.join(REQUIRED_COLUMNS)}) and a province score sheet ('Điểm năm' or 'Điểm tháng'); "
+                f"found: {seen}",
             )
         )
     if problems:
@@ -267,10 +269,10 @@ def _validate(table: pd.DataFrame, file: str) -> pd.DataFrame:
     except pa.errors.SchemaErrors as exc:
         raise InputProblems(
             [
-                Problem(file, None, str(c.column), f"{c.failure_case!r} fails the check {c.check}")
+                Problem(file, None, str(c.column), f"{c.failure_case!r} is not a valid {c.column}; expected the 766 table")
                 for c in exc.failure_cases.itertuples()
             ]
-        ) from exc
+        ) from None
     return table.sort_values(["scale", "period", "scope", "province_code", "component"], ignore_index=True)
 
 
@@ -303,10 +305,13 @@ def ranks(table: pd.DataFrame, scope: str, period: str | None = None) -> pd.Data
 
 
 def _points(cell, file: str, row: int, column: str, max_points: float, problems: list[Problem]) -> float:
+    if is_blank(cell):
+        problems.append(Problem(file, row, column, f"empty; expected a number of points between 0 and {max_points:g}"))
+        return 0.0
     try:
         value = float(cell)
     except (TypeError, ValueError):
-        problems.append(Problem(file, row, column, f"{cell!r} is not a number of points"))
+        problems.append(Problem(file, row, column, f"{cell!r} is not a number; expected points 0..{max_points:g}"))
         return 0.0
     if not 0 <= value <= max_points + 1e-9:
         problems.append(Problem(file, row, column, f"{value:g} is outside 0..{max_points:g} points"))

@@ -19,8 +19,6 @@ each naming the file, the row as a spreadsheet shows it, the column and what was
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
@@ -28,7 +26,12 @@ import pandas as pd
 
 from .errors import InputProblems, Problem
 from .periods import parse_period_label
-from .row_checks import validate_rows
+from .readers import UNDECLARED, NumberFormat, check_input_file, iter_text_table, read_workbook
+from .row_checks import check_rows, finish_rows
+
+#: Problems kept from one file before the rest are only counted (a wholly wrong 200 MB file
+#: must not fill memory with messages).
+MAX_PROBLEMS = 1000
 
 # Header spellings accepted for each contract column.
 _COLUMN_ALIASES = {
@@ -42,58 +45,6 @@ _COLUMN_ALIASES = {
     "weight": ("weight", "trong_so"),
     "complete": ("complete",),
 }
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def read_text_table(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings: UTF-8 with or without BOM, comma or semicolon delimited.
-
-    Raises
-    ------
-    InputProblems
-        For another encoding, an empty file or a malformed CSV.
-    """
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputProblems([Problem(str(path), None, None, "file is empty; expected a header row and data rows")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputProblems(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8 "
-                    "(with or without BOM) — Excel: 'CSV UTF-8 (Comma delimited)'",
-                )
-            ]
-        ) from exc
-    header = text.splitlines()[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputProblems([Problem(str(path), None, None, f"not a well-formed CSV ({exc})")]) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def read_excel_sheets(path: Path) -> dict[str, pd.DataFrame]:
-    """Read every sheet of a workbook, cells as objects (dates stay dates)."""
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises several unrelated types for a bad workbook
-        raise InputProblems([Problem(str(path), None, None, f"cannot read as an Excel workbook (.xlsx): {exc}")]) from exc
-    out = {}
-    for name, frame in sheets.items():
-        frame = frame.dropna(how="all")
-        frame.columns = [c if not isinstance(c, str) else c.strip() for c in frame.columns]
-        out[str(name)] = frame
-    return out
 
 
 def _canonical_columns(columns) -> dict[str, str]:
@@ -120,11 +71,11 @@ def _is_wide(columns) -> bool:
 # --------------------------------------------------------------------------- wide -> tidy
 
 
-def _wide_to_tidy(frame: pd.DataFrame, indicator: str, file: str, row_offset: int = 2) -> pd.DataFrame:
+def _wide_to_tidy(frame: pd.DataFrame, indicator: str, file: str) -> pd.DataFrame:
     """Provinces down, months across (one indicator) -> tidy rows of value only."""
     province_column = frame.columns[0]
     records = []
-    for position, (_, row) in enumerate(frame.iterrows()):
+    for row_number, row in frame.iterrows():
         for column in frame.columns[1:]:
             period = parse_period_label(column)
             if period is None:
@@ -142,7 +93,7 @@ def _wide_to_tidy(frame: pd.DataFrame, indicator: str, file: str, row_offset: in
                     "value": cell,
                     "source": "",
                     "source_file": file,
-                    "source_row": position + row_offset,
+                    "source_row": int(row_number),
                     "_value_column": str(column),
                 }
             )
@@ -152,8 +103,13 @@ def _wide_to_tidy(frame: pd.DataFrame, indicator: str, file: str, row_offset: in
 # --------------------------------------------------------------------------- validation
 
 
-def load_observations(path: str | Path, indicator: str | None = None) -> pd.DataFrame:
+def load_observations(
+    path: str | Path, indicator: str | None = None, number_format: NumberFormat = UNDECLARED
+) -> pd.DataFrame:
     """Load one observation file (tidy or wide; CSV or Excel) as the validated contract.
+
+    A CSV is read and checked in chunks of :data:`~dxanalysis.readers.CHUNK_ROWS` rows, so a
+    large file costs about its own size in memory, not several times it.
 
     Parameters
     ----------
@@ -163,52 +119,90 @@ def load_observations(path: str | Path, indicator: str | None = None) -> pd.Data
     indicator : str, optional
         Indicator id for a wide file. By default the sheet name (Excel) or the file's stem (CSV)
         names the indicator.
+    number_format : NumberFormat, optional
+        The file's declared decimal mark and thousands separator (``--decimal``/``--thousands``).
+        Undeclared, an ambiguous number such as ``1,234`` is an error, never a guess.
 
     Returns
     -------
     pandas.DataFrame
-        Checked against :data:`OBSERVATION_SCHEMA`.
+        Checked against :data:`~dxanalysis.row_checks.OBSERVATION_SCHEMA`.
 
     Raises
     ------
     InputProblems
-        Listing every problem found, each as ``FILE:ROW: column: what is wrong, what was expected``.
+        Listing every problem found, each as ``FILE:ROW: column: what is wrong, what was expected``;
+        ROW is the file's own line or sheet row.
     """
-    path = Path(path)
+    checked = list(checked_parts(Path(path), indicator, number_format))
+    return finish_rows(pd.concat(checked, ignore_index=True) if len(checked) > 1 else checked[0])
+
+
+def checked_parts(path: Path, indicator: str | None = None, number_format: NumberFormat = UNDECLARED):
+    """Yield the file's rows chunk by chunk, each checked cell by cell (:func:`check_rows`).
+
+    Problems of every chunk are collected (up to :data:`MAX_PROBLEMS`) and raised together
+    once the file is read; duplicate keys across chunks are left to the caller
+    (:func:`~dxanalysis.row_checks.finish_rows`).
+    """
     file = str(path)
-    if not path.exists():
-        raise InputProblems([Problem(file, None, None, "file not found")])
+    check_input_file(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        sheets = read_excel_sheets(path)
-        parts = []
-        for sheet, frame in sheets.items():
-            if frame.empty:
-                continue
-            label = f"{file}[{sheet}]"
-            if _is_tidy(frame.columns):
-                parts.append(_tidy_rows(frame, label))
-            elif _is_wide(frame.columns):
-                parts.append(_wide_to_tidy(frame, indicator or sheet, label))
-            else:
-                raise InputProblems([Problem(label, 1, None, _layout_message(frame.columns))])
-        if not parts:
-            raise InputProblems([Problem(file, None, None, "workbook has no data; expected a sheet of observations")])
-        rows = pd.concat(parts, ignore_index=True)
+        parts = _workbook_parts(path, indicator)
     elif suffix in (".csv", ".txt", ".tsv"):
-        frame = read_text_table(path)
-        if _is_tidy(frame.columns):
-            rows = _tidy_rows(frame, file)
-        elif _is_wide(frame.columns):
-            rows = _wide_to_tidy(frame, indicator or path.stem, file)
-        else:
-            raise InputProblems([Problem(file, 1, None, _layout_message(frame.columns))])
+        parts = _text_parts(path, indicator)
     else:
         raise InputProblems([Problem(file, None, None, f"unsupported file type {suffix!r}; expected .csv or .xlsx")])
-    if rows.empty:
+    problems, more, any_rows = [], 0, False
+    for rows in parts:
+        if rows.empty:
+            continue
+        any_rows = True
+        try:
+            checked = check_rows(rows, number_format)
+        except InputProblems as exc:
+            room = max(MAX_PROBLEMS - len(problems), 0)
+            problems.extend(exc.problems[:room])
+            more += len(exc.problems) - min(room, len(exc.problems))
+            continue
+        if not problems:
+            yield checked
+    if problems:
+        if more:
+            problems.append(Problem(file, None, None, f"... and {more} more problems not listed"))
+        raise InputProblems(problems)
+    if not any_rows:
         raise InputProblems([Problem(file, None, None, "no data rows; expected at least one observation")])
-    rows.attrs["file"] = file
-    return validate_rows(rows)
+
+
+def _workbook_parts(path: Path, indicator: str | None):
+    file = str(path)
+    sheets = read_workbook(path)
+    if all(frame.empty for frame in sheets.values()):
+        raise InputProblems([Problem(file, None, None, "workbook has no data; expected a sheet of observations")])
+    for sheet, frame in sheets.items():
+        if frame.empty:
+            continue
+        label = f"{file}[{sheet}]"
+        if _is_tidy(frame.columns):
+            yield _tidy_rows(frame, label)
+        elif _is_wide(frame.columns):
+            yield _wide_to_tidy(frame, indicator or sheet, label)
+        else:
+            raise InputProblems([Problem(label, int(frame.index[0]) - 1, None, _layout_message(frame.columns))])
+
+
+def _text_parts(path: Path, indicator: str | None):
+    file = str(path)
+    for chunk in iter_text_table(path):
+        if _is_tidy(chunk.columns):
+            yield _tidy_rows(chunk, file)
+        elif _is_wide(chunk.columns):
+            yield _wide_to_tidy(chunk, indicator or path.stem, file)
+        else:
+            header_row = int(chunk.index[0]) - 1 if len(chunk) else 1
+            raise InputProblems([Problem(file, header_row, None, _layout_message(chunk.columns))])
 
 
 def _layout_message(columns) -> str:
@@ -230,16 +224,16 @@ def _tidy_rows(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     rows = renamed[keep].copy()
     rows = rows.loc[:, ~rows.columns.duplicated()]
     rows["source_file"] = file
-    rows["source_row"] = range(2, len(rows) + 2)
+    rows["source_row"] = frame.index.to_numpy(int)
     return rows
 
 
-def load_many(paths_: list[str | Path]) -> list[pd.DataFrame]:
+def load_many(paths_: list[str | Path], number_format: NumberFormat = UNDECLARED) -> list[pd.DataFrame]:
     """Load several files; problems from all of them are raised together."""
     frames, problems = [], []
     for path in paths_:
         try:
-            frames.append(load_observations(path))
+            frames.append(load_observations(path, number_format=number_format))
         except InputProblems as exc:
             problems.extend(exc.problems)
     if problems:

@@ -7,8 +7,6 @@ them in order and raises :class:`~dxanalysis.errors.InputProblems` with all prob
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -16,6 +14,7 @@ import pandera.pandas as pa
 from . import provinces
 from .errors import InputProblems, Problem, UnknownProvince
 from .periods import is_period, parse_period_label
+from .readers import UNDECLARED, NumberFormat, is_blank, parse_number
 from .registry import load_indicators
 
 OBSERVATION_COLUMNS = [
@@ -53,45 +52,26 @@ OBSERVATION_SCHEMA = pa.DataFrameSchema(
     strict=True,
     coerce=False,
 )
+#: The same schema without the uniqueness rule: applied to each chunk of a file as it is read
+#: (bounded memory); uniqueness is checked once over the whole file on integer keys.
+CHUNK_SCHEMA = pa.DataFrameSchema(OBSERVATION_SCHEMA.columns, strict=True, coerce=False)
 
 
 # --------------------------------------------------------------------------- cells
 
 
 def _blank(cell) -> bool:
-    return cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
+    return is_blank(cell)
 
 
-def _parse_number(cell) -> tuple[float, str | None]:
-    """Parse one cell: (number, None) or (nan, what is wrong). Blank -> (nan, None)."""
-    if _blank(cell):
-        return math.nan, None
-    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-        number = float(cell)
-    else:
-        text = str(cell).strip().replace("%", "")
-        # Reports often write 12,5 for 12.5: accept a lone comma as the decimal mark.
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
-        try:
-            number = float(text)
-        except ValueError:
-            return math.nan, f"{cell!r} is not a number; expected a number"
-    if math.isinf(number) or math.isnan(number):
-        return math.nan, f"{cell!r} is not a finite number"
-    if number < 0:
-        return number, f"{number:g} is negative; expected a count or share >= 0"
-    return number, None
-
-
-def _parse_column(cells: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+def _parse_column(cells: pd.Series, number_format: NumberFormat) -> tuple[np.ndarray, list[str | None]]:
     """Parse a column, caching by distinct cell (the bundled panel repeats many values)."""
     cache: dict = {}
     numbers, messages = np.empty(len(cells)), []
     for i, cell in enumerate(cells.tolist()):
         key = (type(cell), cell) if not _blank(cell) else None
         if key not in cache:
-            cache[key] = _parse_number(cell)
+            cache[key] = parse_number(cell, number_format)
         numbers[i], message = cache[key]
         messages.append(message)
     return numbers, messages
@@ -125,13 +105,14 @@ def _decimals(cell) -> int:
 class RowChecks:
     """Raw tidy rows being checked; problems are collected, never raised one by one."""
 
-    def __init__(self, rows: pd.DataFrame):
+    def __init__(self, rows: pd.DataFrame, number_format: NumberFormat = UNDECLARED):
         self.rows = rows
+        self.number_format = number_format
         self.n = len(rows)
-        self.files = rows["source_file"].astype(str).tolist()
-        self.row_numbers = rows["source_row"].astype(int).tolist()
-        self.value_columns = self.column("_value_column").map(lambda c: c if isinstance(c, str) and c else "value").tolist()
+        self.files = rows["source_file"].to_numpy(object)
+        self.row_numbers = rows["source_row"].to_numpy(np.int64)
         self.problems: list[tuple[int, Problem]] = []
+        self.unreadable: dict[str, np.ndarray] = {}  # cells already reported as not numbers
 
     def column(self, name: str) -> pd.Series:
         if name in self.rows.columns:
@@ -139,7 +120,15 @@ class RowChecks:
         return pd.Series([""] * self.n, index=self.rows.index, dtype=object)
 
     def add(self, i: int, column: str, message: str) -> None:
-        self.problems.append((i, Problem(self.files[i], self.row_numbers[i], column, message)))
+        self.problems.append((i, Problem(str(self.files[i]), int(self.row_numbers[i]), column, message)))
+
+    def value_column(self, i: int) -> str:
+        """The header of row i's value cell: 'value', or a wide file's month column."""
+        if "_value_column" in self.rows.columns:
+            name = self.rows["_value_column"].iloc[i]
+            if isinstance(name, str) and name:
+                return name
+        return "value"
 
     def province(self) -> tuple[pd.Series, dict[str, str | None]]:
         """Labels as written, and each distinct label's code in either list (resolved once)."""
@@ -175,10 +164,13 @@ class RowChecks:
         return indicator
 
     def numbers(self, name: str) -> np.ndarray:
-        numbers, messages = _parse_column(self.column(name))
+        numbers, messages = _parse_column(self.column(name), self.number_format)
+        unreadable = np.zeros(self.n, dtype=bool)
         for i, message in enumerate(messages):
             if message:
-                self.add(i, self.value_columns[i] if name == "value" else name, message)
+                unreadable[i] = np.isnan(numbers[i])
+                self.add(i, self.value_column(i) if name == "value" else name, message)
+        self.unreadable[name] = unreadable
         return numbers
 
     def counts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -190,11 +182,12 @@ class RowChecks:
                 self.add(
                     i,
                     name,
-                    f"{counts[i]:g} is not a whole number; expected a count (a thousands separator "
-                    "such as 1.800 or 1,800 read as a decimal mark? write counts without separators)",
+                    f"{counts[i]:g} is not a whole number; expected a count (if 1.800 means one thousand "
+                    "eight hundred, declare the file's separators: --decimal , --thousands .)",
                 )
         has_num, has_den = ~np.isnan(numerator), ~np.isnan(denominator)
-        for i in np.flatnonzero(has_num != has_den):
+        reported = self.unreadable["numerator"] | self.unreadable["denominator"]
+        for i in np.flatnonzero((has_num != has_den) & ~reported):
             self.add(
                 i,
                 "denominator" if has_num[i] else "numerator",
@@ -226,25 +219,34 @@ class RowChecks:
             if abs(stated_value[i] - ratio[i]) > allowed:
                 self.add(
                     i,
-                    self.value_columns[i],
+                    self.value_column(i),
                     f"{stated_value[i]:g} does not match numerator/denominator*100 = {ratio[i]:.4g}; expected them to agree",
                 )
         value = np.where(usable & ~stated, ratio, stated_value)
         nothing = ~stated & np.isnan(numerator) & np.isnan(denominator) & np.array([_blank(c) for c in cells])
         for i in np.flatnonzero(nothing):
-            self.add(i, self.value_columns[i], "empty; expected a value (percent) or a numerator and denominator")
+            self.add(i, self.value_column(i), "empty; expected a value (percent) or a numerator and denominator")
         outside = ~np.isnan(value) & (value >= 0) & ((value < lower) | (value > upper)) & known
         for i in np.flatnonzero(outside):
             self.add(
                 i,
-                self.value_columns[i],
+                self.value_column(i),
                 f"{value[i]:g} is outside the indicator's bounds; expected a percent between {lower[i]:g} and {upper[i]:g}",
             )
         return value
 
-    def duplicates(self, out: pd.DataFrame, canonical: pd.Series) -> None:
-        keyed = out.assign(_p=canonical.to_numpy(object))
-        dupes = keyed[keyed.duplicated(["_p", "period", "indicator"], keep=False)]
+    def duplicates(self, out: pd.DataFrame) -> None:
+        """One problem per repeated (province, period, indicator); a province's code and name are one key."""
+        province_ids, labels = pd.factorize(out["province"])
+        canonical = [provinces.try_resolve(x, "legacy") or provinces.try_resolve(x, "current") or x for x in labels]
+        canonical_ids = pd.factorize(pd.Series(canonical, dtype=object))[0][province_ids]
+        period_ids, periods = pd.factorize(out["period"])
+        indicator_ids, indicators = pd.factorize(out["indicator"])
+        key = (canonical_ids.astype(np.int64) * len(periods) + period_ids) * len(indicators) + indicator_ids
+        repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+        if not repeated.any():
+            return
+        dupes = out[repeated].assign(_p=key[repeated])
         for (_, period, indicator), group in dupes.groupby(["_p", "period", "indicator"], sort=True):
             first = int(group["source_row"].iloc[0])
             for position in group.index[1:]:
@@ -261,17 +263,18 @@ class RowChecks:
             raise InputProblems([p for _, p in self.problems])
 
 
-def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Check raw tidy rows and return the typed contract, or raise InputProblems.
+def check_rows(rows: pd.DataFrame, number_format: NumberFormat = UNDECLARED) -> pd.DataFrame:
+    """Check raw tidy rows cell by cell and return them typed, or raise InputProblems.
 
-    Checks are vectorised; messages are built only for failing rows.
+    Checks are vectorised; messages are built only for failing rows. Duplicate keys and the
+    schema are checked by :func:`finish_rows`, once over all chunks of a file.
     """
     if len(rows) == 0:
         file = str(rows.attrs.get("file", "input"))
         raise InputProblems([Problem(file, None, None, "no data rows; expected at least one observation")])
     indicators = load_indicators()
-    checks = RowChecks(rows.reset_index(drop=True))
-    province, canonical = checks.province()
+    checks = RowChecks(rows.reset_index(drop=True), number_format)
+    province, _ = checks.province()
     period = checks.period()
     indicator = checks.indicator(indicators)
     known = indicator.isin(list(indicators)).to_numpy()
@@ -281,35 +284,69 @@ def validate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     value = checks.value(numerator, denominator, lower, upper, known)
     weight = checks.numbers("weight")
     complete = checks.column("complete").map(lambda c: True if _blank(c) else str(c).strip().lower() in ("true", "1", "yes"))
+    checks.raise_problems()
+    source = checks.column("source").map(lambda c: "" if _blank(c) else str(c).strip())
     out = pd.DataFrame(
         {
-            "province": province.to_numpy(object),
-            "period": period.fillna("").to_numpy(object),
-            "indicator": indicator.to_numpy(object),
+            "province": _shared(province),
+            "period": _shared(period.fillna("")),
+            "indicator": _shared(indicator),
             "numerator": numerator,
             "denominator": denominator,
             "value": value,
-            "source": checks.column("source").map(lambda c: "" if _blank(c) else str(c).strip()).to_numpy(object),
+            "source": _shared(source),
             "weight": weight,
             "complete": complete.to_numpy(bool),
-            "source_file": checks.files,
-            "source_row": checks.row_numbers,
+            "source_file": _shared(pd.Series(checks.files)),
+            "source_row": checks.row_numbers.astype(int),
         },
         columns=OBSERVATION_COLUMNS,
     )
-    if not checks.problems:
-        checks.duplicates(out, province.map(canonical))
+    return _schema_checked(out)
+
+
+def _shared(column: pd.Series) -> np.ndarray:
+    """Strings as one object per distinct value (a large file repeats a few labels millions of times)."""
+    return np.asarray(pd.Categorical(column.astype(str).to_numpy(object)), dtype=object)
+
+
+def finish_rows(out: pd.DataFrame) -> pd.DataFrame:
+    """Duplicate keys across the whole file, then the schema, on rows :func:`check_rows` passed."""
+    out = out.reset_index(drop=True)
+    checks = RowChecks(out)
+    checks.duplicates(out)
     checks.raise_problems()
-    out = out.astype({"province": str, "period": str, "indicator": str, "source": str, "source_file": str})
+    return out
+
+
+def _schema_checked(out: pd.DataFrame) -> pd.DataFrame:
     try:
-        return OBSERVATION_SCHEMA.validate(out, lazy=True)
+        return CHUNK_SCHEMA.validate(out, lazy=True)
     except pa.errors.SchemaErrors as exc:  # a safety net: the checks above should catch all
         raise InputProblems(
             [
-                Problem(out["source_file"].iloc[0], None, str(c.column), f"{c.failure_case!r} fails the check {c.check}")
+                Problem(
+                    out["source_file"].iloc[0],
+                    None,
+                    str(c.column),
+                    f"{c.failure_case!r} is not a valid {c.column}; expected the observation contract (see README)",
+                )
                 for c in exc.failure_cases.itertuples()
             ]
-        ) from exc
+        ) from None
 
 
-__all__ = ["validate_rows", "RowChecks", "OBSERVATION_COLUMNS", "OBSERVATION_SCHEMA", "VALUE_TOLERANCE"]
+def validate_rows(rows: pd.DataFrame, number_format: NumberFormat = UNDECLARED) -> pd.DataFrame:
+    """Check raw tidy rows and return the typed contract, or raise InputProblems (all at once)."""
+    return finish_rows(check_rows(rows, number_format))
+
+
+__all__ = [
+    "validate_rows",
+    "check_rows",
+    "finish_rows",
+    "RowChecks",
+    "OBSERVATION_COLUMNS",
+    "OBSERVATION_SCHEMA",
+    "VALUE_TOLERANCE",
+]

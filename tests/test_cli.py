@@ -120,3 +120,46 @@ def test_backtest_on_short_data_says_how_many_months_it_needs(tmp_path, capsys):
     assert main(["backtest", str(path), "--out", str(tmp_path / "bt")]) == 2
     err = capsys.readouterr().err
     assert "needs at least 7 months" in err and "cover 4" in err and "Traceback" not in err
+
+
+EU_FILE = (
+    "province;period;indicator;numerator;denominator\n"
+    "Bến Tre;2025-05;online_records;1.800;2.000\n"
+    "Trà Vinh;2025-05;online_records;1.500;3.000\n"
+    "Vĩnh Long;2025-05;online_records;1.000;5.000\n"
+)
+
+
+def test_declared_separators_read_thousands_dots_and_the_merger_stays_exact(write, tmp_path, capsys):
+    eu = write("eu.csv", EU_FILE)
+    # undeclared: 1.800 is refused, never read as 1.8 (which put the merged province at 10%, not 43%)
+    assert main(["validate", str(eu)]) == 1
+    assert f"{eu}:2: numerator: 1.8 is not a whole number" in capsys.readouterr().err
+    out = tmp_path / "h.csv"
+    assert main(["harmonise", str(eu), "--decimal", ",", "--thousands", ".", "--out", str(out)]) == 0
+    import pandas as pd
+
+    merged = pd.read_csv(out, dtype={"province_code": str}).query("province_code == '86'").iloc[0]
+    assert (merged["numerator"], merged["denominator"]) == (4300, 10000)
+    assert abs(merged["value"] - 43.0) < 1e-9
+
+
+def test_separators_rewritten_once_for_the_batch(write, tmp_path):
+    from dxanalysis.batch import _read_with_separators
+    from dxanalysis.observations import load_observations
+    from dxanalysis.readers import NumberFormat
+
+    eu = write("eu.csv", EU_FILE)
+    folder = _read_with_separators([eu], NumberFormat.from_args(",", "."), tmp_path / "build")
+    plain = load_observations(next(folder.glob("*.csv")))  # read back with no declaration at all
+    assert plain["numerator"].tolist() == [1800.0, 1500.0, 1000.0]
+
+
+def test_conflicting_separators_exit_2_without_traceback(write):
+    eu = write("eu.csv", EU_FILE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dxanalysis", "validate", str(eu), "--decimal", ",", "--thousands", ","],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "two different separators" in proc.stderr and "Traceback" not in proc.stderr

@@ -149,3 +149,38 @@ def test_raw_api_answer_needs_period_and_scope(tmp_path):
     path.write_text(json.dumps(answer), encoding="utf-8")
     with pytest.raises(InputProblems, match="CKMB: .*None is not a number"):
         load_index766(path, period="2026-09", scope="month")
+
+
+def test_na_cells_and_blank_rows_name_sheet_row_and_column(tmp_path):
+    import pandas as pd
+
+    month = pd.read_excel(paths.INDEX766_XLSX, sheet_name="Điểm tháng")
+    component = next(iter(COMPONENTS))
+    month[component] = month[component].astype(object)
+    month.loc[3, component] = "n/a"
+    month.loc[5, component] = None
+    # a blank spreadsheet row after the second data row: later rows keep their sheet numbers
+    blank = pd.DataFrame([[None] * len(month.columns)], columns=month.columns)
+    shifted = pd.concat([month.iloc[:2], blank, month.iloc[2:]], ignore_index=True)
+    path = tmp_path / "na_T10_2025.xlsx"
+    shifted.to_excel(path, sheet_name="Điểm tháng", index=False)
+    with pytest.raises(InputProblems) as info:
+        load_index766(path)
+    messages = [str(p) for p in info.value.problems]
+    # data row 4 of the frame is sheet row 6 (header row 1, blank row 4)
+    assert (
+        f"{path}[Điểm tháng]:6: {component}: 'n/a' is not a number; expected points 0..{COMPONENTS[component][1]:g}"
+        in messages
+    )
+    assert any(m.startswith(f"{path}[Điểm tháng]:8: {component}: empty; expected a number of points") for m in messages)
+    assert not any("fails the check" in m or "Column" in m for m in messages)
+
+
+def test_renamed_columns_say_which_sheet_lacks_what(tmp_path):
+    import pandas as pd
+
+    month = pd.read_excel(paths.INDEX766_XLSX, sheet_name="Điểm tháng").rename(columns={"TEN": "Tên đơn vị"})
+    path = tmp_path / "renamed_T10_2025.xlsx"
+    month.to_excel(path, sheet_name="Điểm tháng", index=False)
+    with pytest.raises(InputProblems, match=r"found: sheet 'Điểm tháng' lacks TEN"):
+        load_index766(path)

@@ -113,7 +113,6 @@ def test_bundled_panel_is_valid():
     [
         # Vietnamese/European thousands separators in a semicolon file: 1.800 is 1800, never 1.8
         ("province;period;indicator;numerator;denominator\n01;2025-07;online_records;1.800;2.000\n", "numerator"),
-        ('province,period,indicator,numerator,denominator\n01,2025-07,online_records,"1,234",5000\n', "numerator"),
         ("province,period,indicator,numerator,denominator\n01,2025-07,online_records,12,40.5\n", "denominator"),
     ],
 )
