@@ -245,12 +245,18 @@ def _run_batch(
     bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
     started = time.perf_counter()
 
+    settings_key = build.fingerprint("forecast")
+
     def on_done(code: str, error: str | None) -> None:
         # The fingerprint is written as each province finishes: a killed batch resumes from here.
+        # The settings stamp lets a later run with the same settings list this report too.
+        settings_stamp = todo[code]["stamp"].with_suffix(".settings")
         if error is None:
             atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+            atomic_write_text(settings_key, settings_stamp)
         else:
             todo[code]["stamp"].unlink(missing_ok=True)
+            settings_stamp.unlink(missing_ok=True)
 
     outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done)
     result.seconds["provinces"] = time.perf_counter() - started
@@ -260,12 +266,34 @@ def _run_batch(
             result.succeeded.append(code)
         else:
             result.failed[code] = error
-    published = sorted(set(result.succeeded) | set(result.skipped))
+    this_run = set(result.succeeded) | set(result.skipped)
+    published = sorted(this_run | _earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
     started = time.perf_counter()
     if published:
         _publish(out, results_dir, published, build.dir, data_abs, result, extras, warm)
     result.seconds["publish"] = time.perf_counter() - started
     return result
+
+
+def _earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: set[str], result: BatchResult) -> set[str]:
+    """Provinces an earlier finished run wrote into this folder with the same settings (as-of,
+    model, scenario, data, code): listed too, so a run for some provinces never drops the others
+    from index.html and forecasts.csv. Reports made with other settings are named in a note."""
+    same, other = set(), []
+    for stamp in sorted((out / "provinces").glob("*.settings")):
+        code = stamp.stem
+        if code in exclude or not report_complete(out, results_dir, code):
+            continue
+        if stamp.read_text(encoding="utf-8") == settings_key:
+            same.add(code)
+        else:
+            other.append(code)
+    if other:
+        result.notes.append(
+            f"{len(other)} earlier province report(s) in {out / 'provinces'} were made with other settings "
+            f"(as-of, model, scenario, data or code) and are not listed here: {', '.join(other)}"
+        )
+    return same
 
 
 def _read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:

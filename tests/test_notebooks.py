@@ -123,15 +123,24 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     assert "provinces/01.html" in index and "79" in index and "deliberate failure" in index
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
     assert set(forecasts["province_code"]) == {"00", "01", "19"}
-    # A later run for other provinces never mixes in these results.
+    # A later run for other provinces, same settings: the index and forecasts.csv keep what the
+    # first run wrote (79 failed there: never listed as a report).
     later = batch.run_batch(["92"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False)
-    assert later.succeeded == ["92"]
+    assert later.succeeded == ["92"] and not later.notes
+    forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
+    assert set(forecasts["province_code"]) == {"00", "01", "19", "92"}
+    assert all(f"provinces/{c}.html" in (out / "index.html").read_text(encoding="utf-8") for c in ("01", "19", "92"))
+    # Other settings (another as-of): the earlier reports are not mixed in, and a note says so.
+    other = batch.run_batch(
+        ["92"], jobs=1, as_of="2026-06", out_dir=out, notebook=tiny_notebook, extras=False, progress=False
+    )
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
     assert set(forecasts["province_code"]) == {"00", "92"}
+    assert any("other settings" in n and "01, 19" in n for n in other.notes), other.notes
     overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
     counts_cell = next(c for c in overview.cells if c.source.startswith("passed ="))
     counts = counts_cell.outputs[0]["data"]["text/plain"]
-    # One province in this run: every target's status counts add up to 1.
+    # One province listed in the last run: every target's status counts add up to 1.
     rows = [line.split()[1:] for line in counts.splitlines()[2:]]
     assert rows and all(sum(int(x) for x in row) == 1 for row in rows), counts
 
