@@ -86,10 +86,11 @@ def fans_table(table: pd.DataFrame, forecasts: pd.DataFrame, as_of: str, model: 
     this table instead of refitting.
     """
     from .forecast import build_panel, fit, parse_scenario
+    from .forecast.calibration import calibrate
     from .forecast.table import fan_paths
 
     panel = build_panel(table, as_of=as_of)
-    fitted = fit(panel, model, len(panel.periods) - 1)
+    fitted = fit(panel, model, len(panel.periods) - 1, widen=calibrate(table, model, as_of).factors)
     ahead = forecasts[
         ~forecasts["deadline_passed"].astype(bool) & ~forecasts["status"].isin(["no_data", "insufficient_data"])
     ]
@@ -141,13 +142,13 @@ class Pipeline:
                 "harmonise": lambda: [
                     *self.data_files,
                     *_params(),
-                    *_library("harmonise.py", "observations.py", "provinces.py"),
+                    *_library("harmonise.py", "observations.py", "readers.py", "row_checks.py", "provinces.py"),
                 ],
                 "forecast": lambda: [
                     self.fingerprint("harmonise"),
                     {"as_of": self.as_of, "model": self.model, "scenario": self.scenario},
                     *_params(),
-                    *_library("forecast", "pipeline.py", "registry.py"),
+                    *_library("forecast", "pipeline.py", "registry.py", "backtest.py"),
                 ],
                 "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *_library("index766.py")],
                 "backtest": lambda: [self.fingerprint("harmonise"), *_library("backtest.py", "forecast")],
@@ -173,7 +174,7 @@ class Pipeline:
         "harmonise": ["harmonised.csv"],
         "forecast": ["forecasts.csv", "fans.csv"],
         "scores": ["index766.csv"],
-        "backtest": ["backtest_summary.csv", "backtest_overall.csv", "backtest_reliability.csv"],
+        "backtest": ["backtest_summary.csv", "backtest_overall.csv", "backtest_reliability.csv", "backtest_bands.csv"],
     }
 
     def run(self, steps=STEPS) -> Pipeline:

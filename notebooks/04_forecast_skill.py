@@ -35,6 +35,7 @@ from dxanalysis import plots, report
 plots.apply_style()
 pd.set_option("display.precision", 2)
 from dxanalysis.backtest import BacktestResult, backtest, comparison_table
+from dxanalysis.config import run_settings
 from dxanalysis.forecast import load_table
 from dxanalysis.pipeline import read_harmonised
 
@@ -57,20 +58,33 @@ with pd.option_context('display.float_format', '{:.4f}'.format):  # no scientifi
 result.summary.pivot_table(index='horizon', columns='model', values=['mae', 'coverage80']).round(3)
 
 # %% [markdown]
-# ## Calibration
+# ## Calibration by horizon, before and after
+#
+# Each origin's forecasts are recalibrated with factors fitted only on the outcomes known at that
+# origin (no peeking): the 80% interval is widened or narrowed per horizon band until it held 80%
+# of the past outcomes of that band, which also moves P(hit). The live forecasts use the factors
+# fitted on the whole backtest of the data up to their as-of month.
+
+# %%
+default_model = run_settings().model
+with pd.option_context('display.float_format', '{:.4f}'.format):
+    display(result.bands[result.bands['model'] == default_model].set_index('band')[
+        ['n', 'coverage80', 'coverage80_cal', 'coverage95', 'coverage95_cal', 'brier_target', 'brier_target_cal']])
 
 # %%
 fig, axs = plt.subplots(1, 2, figsize=(12, 4.5))
-plots.reliability_plot(result.reliability, ax=axs[0])
-for model, group in result.summary.groupby('model'):
-    axs[1].plot(group['horizon'], group['coverage80'], marker='o', ms=3, label=model)
-axs[1].axhspan(0.75, 0.85, color='#cccccc', alpha=0.4, label='75–85% band')
-axs[1].set(xlabel='horizon (months)', ylabel='share of outcomes inside the 80% interval',
-           title='Coverage of the 80% interval by horizon')
-axs[1].legend(fontsize=7)
+plots.reliability_plot(result.reliability, ax=axs[0], model=default_model,
+                       title=f'Reliability of P(hit), {default_model} model')
+plots.coverage_by_horizon(result.summary, default_model, ax=axs[1])
 fig.tight_layout()
 plots.source_line(fig, 'backtest on ' + ('SYNTHETIC data' if 'SYNTHETIC' in report.provenance_banner(table) else 'the given data'))
 plt.show()
+
+# %% [markdown]
+# ### Every model's 80% coverage by horizon band, as fitted and calibrated
+
+# %%
+result.bands.pivot_table(index='band', columns='model', values=['coverage80', 'coverage80_cal']).round(3)
 
 # %%
 best = comparison_table(result).iloc[0]

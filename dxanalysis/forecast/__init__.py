@@ -17,6 +17,7 @@ its central intervals, ``p_hit`` the probability that the indicator meets the ta
 """
 
 from ..harmonise import load_bundled_table, load_table
+from . import calibration
 from .models import DiffStats, Fit, Predictive, diff_stats, fit, predict
 from .panel import Panel, build_panel, path_to, ratio_of_sums
 from .scenarios import Scenario, parse_scenario
@@ -34,6 +35,7 @@ from .status import decide_status, limit_coefficient, recent_pace
 from .table import fan, forecast
 
 __all__ = [
+    "calibration",
     "forecast",
     "predict",
     "fit",

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from ..errors import DxError
+from .calibration import band_of
 from .panel import Panel, _from_scale, _to_scale
 from .pooling import _drift_instability, _partial_pool
 from .settings import MERGER_SHIFT_SD, MODELS, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
@@ -158,8 +159,17 @@ class Fit:
     weight: np.ndarray
     merger_col: int
     linear: tuple | None = None  # (intercept, x_bar, sxx, n, values) for the linear model
+    origin: int = -1  # the last column the fit could see
+    widen: tuple[float, ...] | None = None  # interval factor per horizon band (forecast.calibration)
 
     def at(self, target_col: np.ndarray | int) -> Predictive:
+        pred = self._at(target_col)
+        if self.widen is not None:
+            target = np.broadcast_to(np.asarray(target_col), self.last_col.shape)
+            pred.sd = pred.sd * np.asarray(self.widen)[band_of(np.maximum(target - self.origin, 1))]
+        return pred
+
+    def _at(self, target_col: np.ndarray | int) -> Predictive:
         target = np.broadcast_to(np.asarray(target_col), self.last_col.shape).astype(float)
         if self.linear is not None:
             intercept, x_bar, sxx, n = self.linear
@@ -201,8 +211,30 @@ class Fit:
         )
 
 
-def fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
-    """Fit ``model`` to every series of ``panel`` with data up to column ``origin`` (see :func:`predict`)."""
+def fit(panel: Panel, model: str, origin: int, window: int | None = None, widen: tuple[float, ...] | None = None) -> Fit:
+    """Fit ``model`` to every series of ``panel`` with data up to column ``origin`` (see :func:`predict`).
+
+    ``widen``: interval factors per horizon band (:mod:`~dxanalysis.forecast.calibration`).
+    """
+    if model == "ets":
+        from .ets import fit_ets
+
+        fitted, _ = fit_ets(panel, origin, _fit(panel, "pooled", origin, window))
+    else:
+        fitted = _fit(panel, model, origin, window)
+    fitted.origin, fitted.widen = origin, widen
+    return fitted
+
+
+def fit_ets_reusing(panel: Panel, origin: int, params=None, fallback: Fit | None = None):
+    """The ``ets`` fit at ``origin`` with parameters estimated earlier (``None``: estimate now);
+    returns ``(fit, parameters)`` so a rolling backtest can re-estimate only now and then."""
+    from .ets import fit_ets
+
+    return fit_ets(panel, origin, fallback or _fit(panel, "pooled", origin), params)
+
+
+def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
     if model not in MODELS:
         raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     window = window or (POOLED_WINDOW if model == "pooled" else WINDOW)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MODELS = ("naive", "linear", "compound", "pooled")
+MODELS = ("naive", "linear", "compound", "pooled", "ets")
 DEFAULT_MODEL = "pooled"
 #: Months of history the baselines (and the drift-instability check) look back over.
 WINDOW = 12

@@ -13,6 +13,7 @@ from ..errors import DxError
 from ..periods import add_months, is_period, months_between
 from ..provinces import NATIONAL_CODE, NATIONAL_NAME
 from ..registry import load_indicators, load_targets
+from .calibration import calibrate
 from .models import Fit, _quantiles, _slice, fit
 from .panel import Panel, build_panel
 from .scenarios import Scenario, parse_scenario
@@ -74,7 +75,9 @@ def forecast(
     rows = []
     all_codes = [NATIONAL_CODE] + provinces.current_provinces()["code"].tolist()
     region_of = provinces.current_provinces().set_index("code")["region"].to_dict()
-    fitted = fit(panel, model, origin, window)
+    # Intervals and P(hit) widened by horizon as the backtest of the data up to as_of says.
+    calibrated = calibrate(table, model, as_of)
+    fitted = fit(panel, model, origin, window, widen=calibrated.factors)
     run = _Run(panel, origin, as_of, model, scenario, fitted, pace)
     for target in national_targets.itertuples(index=False):
         series = np.flatnonzero((panel.keys["indicator"] == target.indicator).to_numpy())
@@ -92,6 +95,7 @@ def forecast(
                 rows.append(_no_data_row(code, region_of.get(code, "national"), target, as_of, model, scenario))
     out = pd.DataFrame(rows, columns=FORECAST_COLUMNS)
     out["data_note"] = panel.source_note
+    out.attrs["calibration"] = calibrated.describe()
     return out.sort_values(["province_code", "target_id"], ignore_index=True)
 
 
@@ -276,6 +280,6 @@ def fan(
 ) -> pd.DataFrame:
     """Monthly predictive quantiles of one series from the month after ``as_of`` to ``until`` (fan charts)."""
     panel = build_panel(table, as_of=as_of)
-    fitted = fit(panel, model, len(panel.periods) - 1)
+    fitted = fit(panel, model, len(panel.periods) - 1, widen=calibrate(table, model, as_of).factors)
     paths = fan_paths(panel, fitted, {(province_code, indicator): until}, parse_scenario(scenario))
     return paths.drop(columns=["province_code", "indicator"])

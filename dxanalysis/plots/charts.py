@@ -1,47 +1,19 @@
-"""One plotting module, one look: every chart titled, labelled with units, and with a source line."""
+"""Charts: fans, heatmap, ranking, backtest reliability and coverage, merger, small multiples."""
 
 from __future__ import annotations
 
-import functools
 import textwrap
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from .labels import STATUS_COLOURS, STATUS_WORDS
-from .provinces import MERGER_PERIOD
-from .registry import load_indicators
-
-BLUE = "#2166ac"
-
-
-def apply_style() -> None:
-    """Set the project's look (call once per notebook)."""
-    # seaborn's whitegrid look, via matplotlib's bundled copy of it: importing seaborn itself
-    # costs about half a second per notebook, paid 34 times by the batch.
-    plt.style.use("seaborn-v0_8-whitegrid")
-    plt.rcParams.update({"font.size": 9, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8})
-    plt.rcParams.update(
-        {
-            "figure.dpi": 80,
-            "savefig.dpi": 80,
-            "axes.titleweight": "bold",
-            "axes.titlesize": 10,
-            "figure.titlesize": 12,
-            "svg.hashsalt": "dxanalysis",
-        }
-    )
-
-
-def _month(period: str) -> pd.Timestamp:
-    return pd.Timestamp(f"{period}-01")
-
-
-def source_line(fig: plt.Figure, text: str) -> None:
-    """Write the source (and SYNTHETIC warning where it applies) under a figure."""
-    fig.text(0.01, 0.005, f"Source: {text}", ha="left", va="bottom", fontsize=7, color="#555555")
+from ..labels import STATUS_COLOURS, STATUS_WORDS
+from ..provinces import MERGER_PERIOD
+from ..registry import load_indicators
+from .style import BLUE, _month, source_line
 
 
 def fan_chart(
@@ -177,15 +149,41 @@ def ranking(forecasts: pd.DataFrame, target_id: str, ax: plt.Axes | None = None)
     return ax
 
 
-def reliability_plot(reliability: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
-    """Calibration: predicted probability vs observed frequency, per model."""
+def reliability_plot(
+    reliability: pd.DataFrame, ax: plt.Axes | None = None, model: str | None = None, title: str | None = None
+) -> plt.Axes:
+    """Calibration: predicted probability vs observed frequency, per model; with ``model``, that
+    model before and after calibration by horizon (when the table has a ``calibrated`` column)."""
     ax = ax or plt.gca()
     ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls="--", label="perfect calibration")
-    for model, group in reliability.groupby("model"):
-        ax.plot(group["mean_predicted"], group["observed_frequency"], marker="o", ms=3, label=model)
+    if "calibrated" not in reliability.columns:
+        reliability = reliability.assign(calibrated=False)
+    if model is not None:
+        for calibrated, group in reliability[reliability["model"] == model].groupby("calibrated"):
+            label = f"{model}, {'calibrated by horizon' if calibrated else 'as fitted'}"
+            ax.plot(group["mean_predicted"], group["observed_frequency"], marker="o", ms=3, label=label)
+    else:
+        for name, group in reliability[~reliability["calibrated"].astype(bool)].groupby("model"):
+            ax.plot(group["mean_predicted"], group["observed_frequency"], marker="o", ms=3, label=name)
     ax.set_xlabel("predicted probability of being at or above the threshold")
     ax.set_ylabel("observed frequency")
-    ax.set_title("Reliability of P(hit) in the backtest", loc="left")
+    ax.set_title(title or "Reliability of P(hit) in the backtest", loc="left")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def coverage_by_horizon(summary: pd.DataFrame, model: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Share of outcomes inside the 80% interval by months ahead, before and after calibration."""
+    ax = ax or plt.gca()
+    mine = summary[summary["model"] == model]
+    ax.plot(mine["horizon"], mine["coverage80"], marker="o", ms=3, label=f"{model}, as fitted")
+    if "coverage80_cal" in mine.columns:
+        ax.plot(mine["horizon"], mine["coverage80_cal"], marker="o", ms=3, label=f"{model}, calibrated by horizon")
+    ax.axhspan(0.75, 0.85, color="#cccccc", alpha=0.4, label="75–85% (aim)")
+    ax.axhline(0.8, color="#777777", lw=0.8, ls=":")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set(xlabel="months ahead", ylabel="outcomes inside the 80% interval")
+    ax.set_title("Coverage of the 80% interval by horizon", loc="left")
     ax.legend(fontsize=7)
     return ax
 
@@ -223,9 +221,9 @@ def province_small_multiples(
 
     ``fans`` (the pipeline's ``fans.csv``) gives the forecast quantiles; without it they are
     computed here (one fit per chart)."""
-    from . import provinces
-    from .forecast import fan, path_to
-    from .report import group_series, region_codes
+    from .. import provinces
+    from ..forecast import fan, path_to
+    from ..report import group_series, region_codes
 
     rows = result[(result["province_code"] == code) & ~result["deadline_passed"].astype(str).isin(["True", "true"])]
     rows = rows.sort_values(["deadline", "target_id"])
@@ -279,160 +277,4 @@ def province_small_multiples(
         f"Targets still ahead for {name}: history, forecast to the deadline, targets (red)", y=1 - 0.08 / height, va="top"
     )
     source_line(fig, source)
-    return fig
-
-
-def show(fig: plt.Figure) -> None:
-    """Display a figure laid out by hand as PNG, without the inline backend's second, 'tight' pass."""
-    import io
-
-    from IPython.display import Image, display
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    display(Image(data=buffer.getvalue()))
-
-
-# --------------------------------------------------------------------------- maps
-
-
-@functools.lru_cache(maxsize=1)
-def _province_shapes() -> dict[str, list[np.ndarray]]:
-    """Outer rings (lon, lat) of every province's polygons, by GSO code, from the bundled GeoJSON."""
-    import json
-
-    from . import paths
-
-    shapes: dict[str, list[np.ndarray]] = {}
-    for feature in json.loads(paths.PROVINCES_GEOJSON.read_bytes())["features"]:
-        geometry = feature["geometry"]
-        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        shapes[str(feature["properties"]["code"]).zfill(2)] = [np.asarray(p[0]) for p in polygons]
-    return shapes
-
-
-def choropleth(
-    values: pd.Series,
-    ax: plt.Axes | None = None,
-    title: str = "",
-    categorical: dict[str, str] | None = None,
-    labels: dict[str, str] | None = None,
-    cmap: str = "cividis",
-    vmin: float | None = None,
-    vmax: float | None = None,
-    unit: str = "",
-) -> plt.Axes:
-    """The 34 provinces coloured by ``values`` (indexed by GSO code), islands included.
-
-    ``categorical`` maps each category to a colour (a legend is drawn); otherwise the values are
-    numbers on the colour-blind-safe ``cmap`` with a colour bar in ``unit``. Provinces without a
-    value are grey and hatched.
-    """
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Patch, Polygon
-    from matplotlib.patheffects import withStroke
-
-    from . import provinces
-
-    ax = ax or plt.gca()
-    shapes = _province_shapes()
-    names = labels or {c: provinces.province_name(c) for c in shapes}
-    numeric = categorical is None
-    norm = plt.Normalize(
-        vmin if vmin is not None else np.nanmin(values.to_numpy(float)) if numeric else 0,
-        vmax if vmax is not None else np.nanmax(values.to_numpy(float)) if numeric else 1,
-    )
-    colormap = plt.get_cmap(cmap)
-    patches, colours, missing, islets = [], [], [], []
-    for code, rings in shapes.items():
-        value = values.get(code)
-        absent = value is None or (isinstance(value, float) and np.isnan(value))
-        colour = "#dddddd" if absent else categorical[value] if categorical else colormap(norm(float(value)))
-        for ring in rings:
-            (missing if absent else patches).append(Polygon(ring, closed=True))
-            if not absent:
-                colours.append(colour)
-            if np.ptp(ring[:, 0]) < 0.15 and np.ptp(ring[:, 1]) < 0.15:  # an islet: too small to see, draw a dot
-                islets.append((ring[:, 0].mean(), ring[:, 1].mean(), colour))
-    ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidths=0.4))
-    if missing:
-        ax.add_collection(PatchCollection(missing, facecolor="#dddddd", edgecolor="white", linewidths=0.4, hatch="///"))
-    if islets:
-        xs, ys, cs = zip(*islets)
-        ax.scatter(xs, ys, s=9, c=list(cs), edgecolors="#555555", linewidths=0.3, zorder=3)
-    for code, rings in shapes.items():
-        main = max(rings, key=len)  # the largest ring carries the label
-        short = names.get(code, code).replace("Thành phố ", "").replace("Hồ Chí Minh", "TP HCM")
-        ax.annotate(
-            short,
-            (main[:, 0].mean(), main[:, 1].mean()),
-            ha="center",
-            va="center",
-            fontsize=4.8,
-            color="#111111",
-            path_effects=[withStroke(linewidth=1.6, foreground="white")],
-        )
-    ax.annotate("Hoàng Sa\n(Đà Nẵng)", (112.1, 17.25), ha="center", fontsize=5.5, color="#444444")
-    ax.annotate("Trường Sa\n(Khánh Hòa)", (114.4, 8.7), ha="center", fontsize=5.5, color="#444444")
-    ax.set_xlim(101.9, 115.6)
-    ax.set_ylim(8.2, 23.6)
-    ax.set_aspect(1 / np.cos(np.radians(16)))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    ax.set_title(title, loc="left")
-    if categorical:
-        shown = [k for k in categorical if (values == k).any()]
-        handles = [Patch(facecolor=categorical[k], edgecolor="#999999", label=STATUS_WORDS.get(k, k)) for k in shown]
-        if missing:
-            handles.append(Patch(facecolor="#dddddd", hatch="///", edgecolor="#999999", label="no value"))
-        ax.legend(handles=handles, loc="upper right", fontsize=6, frameon=True)
-    else:
-        bar = plt.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=ax, fraction=0.035, pad=0.01)
-        bar.set_label(unit, fontsize=7)
-    return ax
-
-
-#: The maps of the overview and the index: (target, what is shown).
-MAP_PANELS = (
-    ("online_procedures_full_2026", "status"),
-    ("satisfaction_2026", "p_hit"),
-    ("online_procedures_full_2027", "status"),
-)
-
-
-def overview_maps(forecasts: pd.DataFrame, scores: pd.DataFrame | None = None, source: str = "") -> plt.Figure:
-    """Four maps: status or P(hit) of the end-2026 and 2027 targets, and the real 2026 766 total."""
-    from .labels import STATUS_COLOURS
-
-    indicators = load_indicators()
-    fig, axs = plt.subplots(2, 2, figsize=(12, 14))
-    for ax, (target_id, what) in zip(axs.flat, MAP_PANELS):
-        rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["province_code"] != "00")]
-        if rows.empty:
-            ax.set_visible(False)
-            continue
-        first = rows.iloc[0]
-        name = textwrap.shorten(indicators[first["indicator"]].title_en, 55, placeholder="…")
-        goal = f"{first['comparator']} {first['target_value']:g}% by {str(first['deadline'])[:4]}"
-        values = rows.set_index("province_code")
-        if what == "status":
-            choropleth(values["status"], ax=ax, title=f"{name}\n{goal}: status", categorical=STATUS_COLOURS)
-        else:
-            choropleth(
-                values["p_hit"], ax=ax, title=f"{name}\n{goal}: P(met)", vmin=0, vmax=1, unit="probability the target is met"
-            )
-    if scores is not None:
-        total = scores[(scores["scale"] == "766-2026") & (scores["component"] == "TONG_SCORE")]
-        choropleth(
-            total.set_index("province_code")["points"],
-            ax=axs.flat[3],
-            unit="points of 100",
-            title="766 index, 2026 year to date (real scores)\npoints of 100, on the 2026 scale",
-        )
-    else:
-        axs.flat[3].set_visible(False)
-    fig.tight_layout()
-    source_line(fig, source + "; boundaries: vnmap (MIT) from geoBoundaries")
     return fig

@@ -1,0 +1,35 @@
+"""One plotting package, one look: every chart titled, labelled with units, and with a source line.
+
+``style`` holds the look (applied by :func:`apply_style`), ``charts`` the charts and ``maps`` the
+choropleths; everything is used as ``plots.<name>``.
+"""
+
+from .charts import (
+    coverage_by_horizon,
+    fan_chart,
+    merger_chart,
+    p_hit_heatmap,
+    province_small_multiples,
+    ranking,
+    reliability_plot,
+)
+from .maps import MAP_PANELS, _province_shapes, choropleth, overview_maps
+from .style import BLUE, apply_style, show, source_line
+
+__all__ = [
+    "BLUE",
+    "MAP_PANELS",
+    "_province_shapes",
+    "apply_style",
+    "choropleth",
+    "coverage_by_horizon",
+    "fan_chart",
+    "merger_chart",
+    "overview_maps",
+    "p_hit_heatmap",
+    "province_small_multiples",
+    "ranking",
+    "reliability_plot",
+    "show",
+    "source_line",
+]

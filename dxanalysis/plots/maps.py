@@ -1,0 +1,155 @@
+"""Maps of the 34 provinces drawn with matplotlib from the bundled GeoJSON (no GIS stack)."""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..labels import STATUS_WORDS
+from ..registry import load_indicators
+from .style import source_line
+
+
+@functools.lru_cache(maxsize=1)
+def _province_shapes() -> dict[str, list[np.ndarray]]:
+    """Outer rings (lon, lat) of every province's polygons, by GSO code, from the bundled GeoJSON."""
+    import json
+
+    from .. import paths
+
+    shapes: dict[str, list[np.ndarray]] = {}
+    for feature in json.loads(paths.PROVINCES_GEOJSON.read_bytes())["features"]:
+        geometry = feature["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        shapes[str(feature["properties"]["code"]).zfill(2)] = [np.asarray(p[0]) for p in polygons]
+    return shapes
+
+
+def choropleth(
+    values: pd.Series,
+    ax: plt.Axes | None = None,
+    title: str = "",
+    categorical: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    cmap: str = "cividis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    unit: str = "",
+) -> plt.Axes:
+    """The 34 provinces coloured by ``values`` (indexed by GSO code), islands included.
+
+    ``categorical`` maps each category to a colour (a legend is drawn); otherwise the values are
+    numbers on the colour-blind-safe ``cmap`` with a colour bar in ``unit``. Provinces without a
+    value are grey and hatched.
+    """
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Patch, Polygon
+    from matplotlib.patheffects import withStroke
+
+    from .. import provinces
+
+    ax = ax or plt.gca()
+    shapes = _province_shapes()
+    names = labels or {c: provinces.province_name(c) for c in shapes}
+    numeric = categorical is None
+    norm = plt.Normalize(
+        vmin if vmin is not None else np.nanmin(values.to_numpy(float)) if numeric else 0,
+        vmax if vmax is not None else np.nanmax(values.to_numpy(float)) if numeric else 1,
+    )
+    colormap = plt.get_cmap(cmap)
+    patches, colours, missing, islets = [], [], [], []
+    for code, rings in shapes.items():
+        value = values.get(code)
+        absent = value is None or (isinstance(value, float) and np.isnan(value))
+        colour = "#dddddd" if absent else categorical[value] if categorical else colormap(norm(float(value)))
+        for ring in rings:
+            (missing if absent else patches).append(Polygon(ring, closed=True))
+            if not absent:
+                colours.append(colour)
+            if np.ptp(ring[:, 0]) < 0.15 and np.ptp(ring[:, 1]) < 0.15:  # an islet: too small to see, draw a dot
+                islets.append((ring[:, 0].mean(), ring[:, 1].mean(), colour))
+    ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidths=0.4))
+    if missing:
+        ax.add_collection(PatchCollection(missing, facecolor="#dddddd", edgecolor="white", linewidths=0.4, hatch="///"))
+    if islets:
+        xs, ys, cs = zip(*islets)
+        ax.scatter(xs, ys, s=9, c=list(cs), edgecolors="#555555", linewidths=0.3, zorder=3)
+    for code, rings in shapes.items():
+        main = max(rings, key=len)  # the largest ring carries the label
+        short = names.get(code, code).replace("Thành phố ", "").replace("Hồ Chí Minh", "TP HCM")
+        ax.annotate(
+            short,
+            (main[:, 0].mean(), main[:, 1].mean()),
+            ha="center",
+            va="center",
+            fontsize=4.8,
+            color="#111111",
+            path_effects=[withStroke(linewidth=1.6, foreground="white")],
+        )
+    ax.annotate("Hoàng Sa\n(Đà Nẵng)", (112.1, 17.25), ha="center", fontsize=5.5, color="#444444")
+    ax.annotate("Trường Sa\n(Khánh Hòa)", (114.4, 8.7), ha="center", fontsize=5.5, color="#444444")
+    ax.set_xlim(101.9, 115.6)
+    ax.set_ylim(8.2, 23.6)
+    ax.set_aspect(1 / np.cos(np.radians(16)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(title, loc="left")
+    if categorical:
+        shown = [k for k in categorical if (values == k).any()]
+        handles = [Patch(facecolor=categorical[k], edgecolor="#999999", label=STATUS_WORDS.get(k, k)) for k in shown]
+        if missing:
+            handles.append(Patch(facecolor="#dddddd", hatch="///", edgecolor="#999999", label="no value"))
+        ax.legend(handles=handles, loc="upper right", fontsize=6, frameon=True)
+    else:
+        bar = plt.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=ax, fraction=0.035, pad=0.01)
+        bar.set_label(unit, fontsize=7)
+    return ax
+
+
+#: The maps of the overview and the index: (target, what is shown).
+MAP_PANELS = (
+    ("online_procedures_full_2026", "status"),
+    ("satisfaction_2026", "p_hit"),
+    ("online_procedures_full_2027", "status"),
+)
+
+
+def overview_maps(forecasts: pd.DataFrame, scores: pd.DataFrame | None = None, source: str = "") -> plt.Figure:
+    """Four maps: status or P(hit) of the end-2026 and 2027 targets, and the real 2026 766 total."""
+    from ..labels import STATUS_COLOURS
+
+    indicators = load_indicators()
+    fig, axs = plt.subplots(2, 2, figsize=(12, 14))
+    for ax, (target_id, what) in zip(axs.flat, MAP_PANELS):
+        rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["province_code"] != "00")]
+        if rows.empty:
+            ax.set_visible(False)
+            continue
+        first = rows.iloc[0]
+        name = textwrap.shorten(indicators[first["indicator"]].title_en, 55, placeholder="…")
+        goal = f"{first['comparator']} {first['target_value']:g}% by {str(first['deadline'])[:4]}"
+        values = rows.set_index("province_code")
+        if what == "status":
+            choropleth(values["status"], ax=ax, title=f"{name}\n{goal}: status", categorical=STATUS_COLOURS)
+        else:
+            choropleth(
+                values["p_hit"], ax=ax, title=f"{name}\n{goal}: P(met)", vmin=0, vmax=1, unit="probability the target is met"
+            )
+    if scores is not None:
+        total = scores[(scores["scale"] == "766-2026") & (scores["component"] == "TONG_SCORE")]
+        choropleth(
+            total.set_index("province_code")["points"],
+            ax=axs.flat[3],
+            unit="points of 100",
+            title="766 index, 2026 year to date (real scores)\npoints of 100, on the 2026 scale",
+        )
+    else:
+        axs.flat[3].set_visible(False)
+    fig.tight_layout()
+    source_line(fig, source + "; boundaries: vnmap (MIT) from geoBoundaries")
+    return fig
