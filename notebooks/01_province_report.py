@@ -26,7 +26,7 @@ as_of: str = "2026-10"  # last month of data the forecast may use (YYYY-MM)
 data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel
 targets: str = ""  # targets YAML file; empty for params/targets.yaml with params/provinces overrides
 scenario: str = ""  # what-if such as pace:+1.5,from:2026-11 (see README); empty for none
-model: str = "pooled"  # forecast model: naive, linear, compound or pooled
+model: str = "pooled"  # forecast model: naive, linear, compound, pooled or ets
 output_dir: str = ""  # folder for the results of this province as CSV and JSON; empty to skip
 build_dir: str = ""  # pipeline build folder written by dx batch; empty to compute the tables here
 
@@ -52,7 +52,8 @@ name = provinces.province_name(code)
 tables = report.load_tables(params, build_dir)  # computed once by the batch, or here
 table, result = tables.harmonised, tables.forecasts
 display(Markdown(f"## {name} ({code}) — data as of {result['as_of'].iloc[0]}, model `{params.model}`"
-                 + (f", scenario: {report.markdown_escape(params.scenario)}" if params.scenario else "")))
+                 + (f", scenario: {report.markdown_escape(params.scenario)}" if params.scenario else "")
+                 + "; intervals and P(hit) calibrated by horizon on the rolling backtest"))
 display(Markdown(report.provenance_banner(table)))
 
 # %% [markdown]

@@ -24,7 +24,7 @@
 results_dir: str = ""  # folder of province results (forecast_XX.csv) from the batch; empty to compute now
 as_of: str = "2026-10"  # last month of data (YYYY-MM), used when computing now
 data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel
-model: str = "pooled"  # forecast model used when computing now
+model: str = "pooled"  # forecast model used when computing now: naive, linear, compound, pooled or ets
 provinces_run: str = ""  # comma-separated codes of the batch run to read; empty for every result found
 build_dir: str = ""  # pipeline build folder written by dx batch; empty to compute the tables here
 
