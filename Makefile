@@ -11,7 +11,7 @@ JOBS   ?=
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-fast notebooks sync lint lab lock bench data clean
+.PHONY: help venv report test test-fast test-browser notebooks sync lint lab lock bench data clean
 
 help:  ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ test: $(STAMP)  ## run the whole test suite (unit, CLI, notebooks with papermill
 
 test-fast: $(STAMP)  ## the suite without notebook execution
 	$(PY) -m pytest tests -m "not notebook" $(ARGS)
+
+test-browser: $(STAMP)  ## load every page of reports/ in headless Chromium (after make report; apt-get install chromium)
+	$(PY) scripts/browser_check.py reports $(ARGS)
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (after a change that moves a number)
 	$(PY) -m dxanalysis notebooks

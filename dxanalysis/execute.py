@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -82,7 +83,7 @@ def execute_notebook(
     _strip_volatile(nb)
     atomic_write_text(nbformat.writes(nb), output)
     if html_output is not None:
-        atomic_write_text(render_html(nb), html_output)
+        atomic_write_text(render_html(nb, parameters.get("lang", "en")), html_output)
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,10 +94,17 @@ def _exporter():
     return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
-def render_html(nb) -> str:
-    """HTML for readers: code hidden, outputs and prose kept."""
+#: nbconvert's template loads require.js and MathJax from a CDN. The reports use neither (no
+#: widgets, no formulas), and a page that reaches out to the network fails offline and tells a
+#: third party who reads it: the script tags are removed.
+_EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
+
+
+def render_html(nb, lang: str = "en") -> str:
+    """HTML for readers: code hidden, outputs and prose kept, no external scripts, ``<html lang>`` set."""
     body, _ = _exporter().from_notebook_node(nb)
-    return body
+    body = _EXTERNAL_SCRIPT.sub("", body)
+    return re.sub(r"<html lang=\"[^\"]*\">", f'<html lang="{lang}">', body, count=1)
 
 
 @contextlib.contextmanager

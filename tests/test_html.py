@@ -14,7 +14,7 @@ pytestmark = pytest.mark.notebook
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.links, self.images, self.lang = [], [], None
+        self.links, self.images, self.scripts, self.lang = [], [], [], None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -24,6 +24,8 @@ class _Links(HTMLParser):
             self.links.append(attrs["href"])
         if tag == "img":
             self.images.append(attrs.get("src", ""))
+        if tag == "script" and attrs.get("src"):
+            self.scripts.append(attrs["src"])
 
 
 def _check_page(page: Path) -> list[str]:
@@ -36,6 +38,8 @@ def _check_page(page: Path) -> list[str]:
             continue
         if not (page.parent / unquote(url.path)).exists():
             problems.append(f"{page.name}: broken link {href}")
+    # No page reaches out to the network (nbconvert's CDN require.js and MathJax are removed).
+    problems += [f"{page.name}: external script {src}" for src in parser.scripts if urlparse(src).scheme]
     for src in parser.images:
         if not (src.startswith("data:image/") or (page.parent / src).exists()):
             problems.append(f"{page.name}: image not embedded nor present: {src[:60]}")
