@@ -175,15 +175,27 @@ def main() -> int:
 
     results["kernel_start_s"] = timed(kernel_start, 3)
     table = load_bundled_table()
-    results["forecast_all_s"] = timed(lambda: forecast(table), 5)
-    results["forecast_with_loading_s"] = timed(lambda: forecast(), 3)
+    from dxanalysis.forecast import calibration
+
+    def uncached(function):
+        # The calibration (a one-model backtest) is cached per table within a process: measure it every time.
+        def run():
+            calibration._CACHE.clear()
+            return function()
+
+        return run
+
+    results["forecast_all_s"] = timed(uncached(lambda: forecast(table)), 3)
+    results["calibration_s"] = timed(uncached(lambda: calibration.calibrate(table, "pooled")), 3)
+    results["forecast_with_loading_s"] = timed(uncached(lambda: forecast()), 3)
     results["backtest_s"] = timed(lambda: backtest(table), 1)
     kernel = results["kernel_start_s"]
     print(f"kernel start-up (reference)          {kernel:7.2f} s")
     for label, key, aim in (
-        ("forecast, 34 provinces x all targets", "forecast_all_s", " (aim < 1)"),
+        ("forecast, 34 provinces x all targets", "forecast_all_s", " (calibration included)"),
+        ("  ... of which the calibration      ", "calibration_s", " (a one-model backtest)"),
         ("  ... including loading + harmonising", "forecast_with_loading_s", ""),
-        ("backtest, 4 models, every origin    ", "backtest_s", " (aim < 60 s)"),
+        ("backtest, 5 models, every origin    ", "backtest_s", " (aim < 60 s)"),
     ):
         print(f"{label} {results[key]:7.2f} s  = {results[key] / kernel:5.2f} x kernel start-up{aim}")
 

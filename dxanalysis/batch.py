@@ -128,6 +128,7 @@ def run_batch(
     notebook: Path | None = None,
     fresh_kernels: bool = False,
     number_format: NumberFormat = UNDECLARED,
+    lang: str = "en",
 ) -> BatchResult:
     """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
 
@@ -154,6 +155,8 @@ def run_batch(
     number_format : NumberFormat, optional
         The data files' declared separators (``--decimal``/``--thousands``). The files are then
         read once with them and every notebook gets that reading (``build/observations/``).
+    lang : {"en", "vi"}
+        Language of every report and of the index page (:mod:`dxanalysis.i18n`).
     """
     out = Path(out_dir or paths.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -175,6 +178,7 @@ def run_batch(
                 notebook,
                 fresh_kernels,
                 number_format,
+                lang,
             )
         finally:
             clean_leftovers(out)  # a dead worker's half-written files
@@ -195,6 +199,7 @@ def _run_batch(
     notebook,
     fresh_kernels,
     number_format,
+    lang,
 ) -> BatchResult:
     notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
     from tqdm import tqdm
@@ -213,6 +218,9 @@ def _run_batch(
     )
     data_abs = str(Path(data).resolve()) if data else ""
     check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
+    from .i18n import check_language
+
+    check_language(lang)
     if number_format.declared:
         data_abs = str(_read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
     data_files = expand_data_argument(data_abs or None)
@@ -234,6 +242,7 @@ def _run_batch(
             "model": model,
             "output_dir": str(results_dir),
             "build_dir": str(build.dir),
+            "lang": lang,
         }
         stamp = out / "provinces" / f"{code}.fingerprint"
         key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
@@ -270,7 +279,7 @@ def _run_batch(
     published = sorted(this_run | _earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
     started = time.perf_counter()
     if published:
-        _publish(out, results_dir, published, build.dir, data_abs, result, extras, warm)
+        _publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
     result.seconds["publish"] = time.perf_counter() - started
     return result
 
@@ -388,14 +397,16 @@ def _publish(
     result: BatchResult,
     extras: bool,
     warm: bool,
+    lang: str = "en",
 ) -> None:
-    from .pipeline import read_forecasts
+    from .index_page import national_png
+    from .pipeline import read_tables
     from .report import read_results
 
     # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
     # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
-    built = read_forecasts(build_dir)
-    scores = pd.read_csv(build_dir / "index766.csv", dtype={"province_code": str, "period": str})
+    tables = read_tables(build_dir)
+    built, scores = tables.forecasts, tables.scores
     national = built[built["province_code"] == provinces.NATIONAL_CODE]
     forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
     atomic_write_csv(forecasts, out / "forecasts.csv")
@@ -407,16 +418,17 @@ def _publish(
         "model": str(first["model"]),
         "provinces_run": ",".join(published),
         "build_dir": str(build_dir),
+        "lang": lang,
     }
     extra_reports = []
     jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
     if extras:
-        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data}))
+        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data, "lang": lang}))
         note = build_dir / "backtest_unavailable.txt"
         if note.exists():
             result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
         else:
-            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir)}))
+            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
     for name, params in jobs:
         stem = Path(name).stem
         try:
@@ -429,9 +441,9 @@ def _publish(
             result.failed[stem] = (
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
             )
-    atomic_write_text(
-        index_html(forecasts, published, extra_reports, result.failed, result.notes, scores), out / "index.html"
-    )
+    national = national_png(tables.harmonised, built, tables.fans, lang)
+    page = index_html(forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang)
+    atomic_write_text(page, out / "index.html")
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

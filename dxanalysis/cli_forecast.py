@@ -44,6 +44,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         fresh_kernels=args.fresh_kernels,
         number_format=number_format_of(args),
+        lang=args.lang or settings.lang,
     )
     from . import paths
 
@@ -125,6 +126,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", dest="as_of", help="YYYY-MM (default: params/run.yaml; there, the data's last month)")
     p.add_argument("--data", help="observation file or folder (default: the bundled SYNTHETIC panel)")
     add_separator_options(p)
+    p.add_argument("--lang", choices=["en", "vi"], help="language of the reports and index (default: params/run.yaml)")
     p.add_argument("--scenario", help="what-if for every report, e.g. pace=+1.5,from=2025-11")
     p.add_argument("--model", choices=MODELS, help="forecast model (default: params/run.yaml)")
     p.add_argument("--out", help="output folder (default: reports/)")

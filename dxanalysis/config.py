@@ -19,6 +19,7 @@ class RunSettings:
     model: str
     jobs: str
     scenario: str
+    lang: str = "en"
 
 
 @lru_cache(maxsize=2)
@@ -36,6 +37,7 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
         model=str(spec.get("model") or "pooled"),
         jobs=str(spec.get("jobs") or "auto"),
         scenario=str(spec.get("scenario") or ""),
+        lang=str(spec.get("lang") or "en"),
     )
     if settings.as_of and not is_period(settings.as_of):
         raise DxError(f"{path}: as_of {settings.as_of!r} is not YYYY-MM")
@@ -44,6 +46,10 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
     if settings.jobs != "auto" and not settings.jobs.isdigit():
         raise DxError(f"{path}: jobs {settings.jobs!r}: expected a whole number or auto")
     parse_scenario(settings.scenario or None)
+    from .i18n import LANGUAGES
+
+    if settings.lang not in LANGUAGES:
+        raise DxError(f"{path}: lang {settings.lang!r} is not one of {', '.join(LANGUAGES)}")
     return settings
 
 

@@ -17,30 +17,38 @@ def index_html(
     failed: dict[str, str],
     notes: list[str] = (),
     scores: pd.DataFrame | None = None,
+    national_png: str = "",
+    lang: str = "en",
 ) -> str:
-    """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped): links to every
-    report; the targets still ahead first, then the past ones as history."""
+    """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped) in ``lang``:
+    links to every report; the maps and the national trajectory; the targets still ahead first,
+    then the past ones as history."""
     import jinja2
 
-    from .labels import STATUS_COLOURS, STATUS_WORDS, SYNTHETIC_TEXT, SYNTHETIC_TITLE, verdict
-    from .registry import load_indicators
+    from . import i18n
+    from .labels import STATUS_COLOURS
 
-    indicators = load_indicators()
+    i18n.set_language(lang)
     names = {c: provinces.province_name(c) for c in published}
     passed = forecasts["deadline_passed"].astype(str).isin(["True", "true"])
     sections = []
     for title, note, part in (
-        ("Targets still ahead", "Forecast status at each deadline.", forecasts[~passed]),
-        ("History: deadlines passed", "Met or missed at the deadline (the value then, not a forecast).", forecasts[passed]),
+        (i18n.t("index.ahead"), i18n.t("index.ahead_note"), forecasts[~passed]),
+        (i18n.t("index.past"), i18n.t("index.past_note"), forecasts[passed]),
     ):
         order = part.drop_duplicates("target_id").sort_values(["deadline", "target_id"])
         targets = [
             {
-                "id": t.target_id,
-                "label": indicators[t.indicator].title_en,
-                "detail": f"{t.comparator} {t.target_value:g}% by {t.deadline}",
+                "id": row.target_id,
+                "label": i18n.indicator(row.indicator),
+                "detail": i18n.t(
+                    "index.detail",
+                    comparator=i18n.comparator(row.comparator),
+                    value=i18n.target_number(row.target_value),
+                    deadline=i18n.day(row.deadline),
+                ),
             }
-            for t in order.itertuples()
+            for row in order.itertuples()
         ]
         rows = []
         for code in ["00"] + published:
@@ -51,21 +59,22 @@ def index_html(
                     cells.append(None)
                     continue
                 row = sub.loc[target["id"]]
-                label = STATUS_WORDS[row["status"]]
-                if row["deadline_passed"] in (True, "True", "true"):
-                    label = verdict(row["status"])
+                label = i18n.status(row["status"])
+                is_past = row["deadline_passed"] in (True, "True", "true")
+                if is_past:
+                    label = i18n.verdict(row["status"])
                 p = row["p_hit"]
                 cells.append(
                     {
                         "status": row["status"],
                         "label": label,
-                        "p": float(p) if isinstance(p, float) and p == p and label not in ("met", "missed") else None,
+                        "p": i18n.num(p, 2) if isinstance(p, float) and p == p and not is_past else None,
                     }
                 )
             rows.append(
                 {
                     "code": code,
-                    "name": provinces.NATIONAL_NAME if code == "00" else names[code],
+                    "name": i18n.t("chart.the_nation").capitalize() if code == "00" else names[code],
                     "href": "02_national_overview.html" if code == "00" else f"provinces/{code}.html",
                     "cells": cells,
                 }
@@ -75,40 +84,63 @@ def index_html(
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
     )
+    environment.globals["t"] = i18n.t
     return environment.get_template("index.html.j2").render(
-        as_of=str(forecasts["as_of"].iloc[0]),
+        lang=lang,
+        as_of=i18n.month(str(forecasts["as_of"].iloc[0])),
         model=str(forecasts["model"].iloc[0]),
-        data_note=str(forecasts["data_note"].iloc[0]),
+        data_note=i18n.data_note(str(forecasts["data_note"].iloc[0])),
         synthetic=is_synthetic(forecasts["data_note"].unique()),
-        extra_reports=extra_reports,
+        extra_reports=[(stem, i18n.t(f"index.report.{stem}")) for stem in extra_reports],
         sections=sections,
         colours=STATUS_COLOURS,
-        synthetic_title=SYNTHETIC_TITLE,
-        synthetic_text=SYNTHETIC_TEXT,
+        synthetic_title=i18n.t("banner.synthetic_title"),
+        synthetic_text=i18n.t("banner.synthetic_text"),
         failures=sorted(failed.items()),
         notes=list(notes),
         maps=_maps_png(forecasts, scores),
+        national=national_png,
     )
 
 
 def _maps_png(forecasts: pd.DataFrame, scores: pd.DataFrame | None) -> str:
     """The overview's maps as a base64 PNG, embedded in the page (it works offline and from file://)."""
-    import base64
-    import io
 
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     from . import plots
 
     plots.apply_style()
-    fig = plots.overview_maps(forecasts, scores, source=str(forecasts["data_note"].iloc[0]))
+    return figure_png(plots.overview_maps(forecasts, scores, source=str(forecasts["data_note"].iloc[0])))
+
+
+def national_png(table: pd.DataFrame, forecasts: pd.DataFrame, fans: pd.DataFrame, lang: str = "en") -> str:
+    """The national trajectory with the real national figures, as base64 PNG for the index."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import i18n, paths, plots
+
+    i18n.set_language(lang)
+    plots.apply_style()
+    figures = pd.read_csv(paths.NATIONAL_FIGURES_CSV, dtype={"period": str})
+    source = str(forecasts["data_note"].iloc[0])
+    return figure_png(plots.national_trajectory(table, forecasts, fans, figures, source=source))
+
+
+def figure_png(fig, dpi: int = 72) -> str:
+    """A figure as base64 PNG for embedding in a page (closed afterwards)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72)
+    fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-__all__ = ["index_html"]
+__all__ = ["index_html", "national_png", "figure_png"]

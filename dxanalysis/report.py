@@ -28,7 +28,14 @@ from .report_tables import (
     scores_2025,
     scores_2026,
 )
-from .report_text import environment_footer, markdown_escape, narrative, provenance_banner
+from .report_text import (
+    environment_footer,
+    footer,
+    is_synthetic_table,
+    markdown_escape,
+    narrative,
+    provenance_banner,
+)
 from .results import read_results, write_results
 
 
@@ -129,6 +136,8 @@ __all__ = [
     "provenance_banner",
     "markdown_escape",
     "environment_footer",
+    "footer",
+    "is_synthetic_table",
     "write_results",
     "read_results",
     "NATIONAL_CODE",

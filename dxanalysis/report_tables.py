@@ -9,8 +9,9 @@ import pandas as pd
 
 from . import paths, provinces
 from .forecast import ratio_of_sums
-from .labels import STATUS_WORDS, verdict
-from .registry import load_indicators, load_targets
+from .i18n import comparator, indicator, num, pct, status, t, target_number, verdict
+from .i18n import region as i18n_region
+from .registry import load_targets
 
 
 def _rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
@@ -23,10 +24,10 @@ def _rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
 def _confidence(target_ids) -> list[str]:
     targets = load_targets().set_index("target_id")
     return [
-        ("to confirm (" + targets.at[t, "confidence"] + ")")
-        if t in targets.index and targets.at[t, "to_confirm"]
-        else "confirmed"
-        for t in target_ids
+        t("col.to_confirm", confidence=t("confidence." + targets.at[target, "confidence"]))
+        if target in targets.index and targets.at[target, "to_confirm"]
+        else t("col.confirmed")
+        for target in target_ids
     ]
 
 
@@ -37,19 +38,19 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             **_target_columns(rows),
-            "last (month)": _value_and_month(rows),
-            "forecast at deadline": [_fmt_pct(v) for v in rows["forecast"]],
-            "80% interval": [
-                f"{lo:.1f}–{hi:.1f}%" if math.isfinite(lo) else "—" for lo, hi in zip(rows["lo80"], rows["hi80"])
+            t("col.last"): _value_and_month(rows),
+            t("col.forecast"): [pct(v) for v in rows["forecast"]],
+            t("col.interval80"): [
+                f"{num(lo)}–{pct(hi)}" if math.isfinite(lo) else "—" for lo, hi in zip(rows["lo80"], rows["hi80"])
             ],
-            "P(hit)": [f"{p:.2f}" if math.isfinite(p) else "—" for p in rows["p_hit"]],
-            "required pace (pts/month)": [_fmt_pace(v) for v in rows["required_pace"]],
-            "recent pace (pts/month)": [_fmt_pace(v) for v in rows["recent_pace"]],
-            "status": [STATUS_WORDS[s] for s in rows["status"]],
-            "target's source": _confidence(rows["target_id"]),
+            t("col.p_hit"): [num(p, 2) for p in rows["p_hit"]],
+            t("col.required_pace"): [num(v, 2, sign=True) for v in rows["required_pace"]],
+            t("col.recent_pace"): [num(v, 2, sign=True) for v in rows["recent_pace"]],
+            t("col.status"): [status(code) for code in rows["status"]],
+            t("col.target_source"): _confidence(rows["target_id"]),
         }
     )
-    return out.set_index("target")
+    return out.set_index(t("col.target"))
 
 
 def history_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -58,37 +59,30 @@ def history_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             **_target_columns(rows),
-            "value at the deadline (month)": _value_and_month(rows),
-            "verdict": [verdict(s) for s in rows["status"]],
+            t("col.value_at_deadline"): _value_and_month(rows),
+            t("col.verdict"): [verdict(code) for code in rows["status"]],
         }
     )
-    return out.set_index("target")
+    return out.set_index(t("col.target"))
 
 
 def _target_columns(rows: pd.DataFrame) -> dict:
     """The columns that name a target: its indicator's title, the threshold and the deadline."""
-    indicators = load_indicators()
     return {
-        "target": rows["indicator"].map(lambda i: indicators[i].title_en).to_numpy(),
-        "target value": rows["comparator"] + " " + rows["target_value"].map(lambda v: f"{v:g}%"),
-        "deadline": rows["deadline"],
+        t("col.target"): rows["indicator"].map(indicator).to_numpy(),
+        t("col.target_value"): [
+            f"{comparator(c)} {target_number(v)}%" for c, v in zip(rows["comparator"], rows["target_value"])
+        ],
+        t("col.deadline"): rows["deadline"],
     }
 
 
 def _value_and_month(rows: pd.DataFrame) -> list[str]:
     """``12.3% (2026-10)`` for each row's last value, or a dash."""
     return [
-        f"{v:.1f}% ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
+        f"{pct(v)} ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
         for v, p in zip(rows["last_value"], rows["last_period"])
     ]
-
-
-def _fmt_pct(value: float) -> str:
-    return f"{value:.1f}%" if isinstance(value, float) and math.isfinite(value) else "—"
-
-
-def _fmt_pace(value: float) -> str:
-    return f"{value:+.2f}" if isinstance(value, float) and math.isfinite(value) else "—"
 
 
 def constituents_table(code: str, table: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +91,7 @@ def constituents_table(code: str, table: pd.DataFrame) -> pd.DataFrame:
     sub = table[table["province_code"] == code]
     methods = sub.groupby("method")["period"].agg(["min", "max", "count"]).reset_index()
     incomplete = int((~sub["complete"]).sum())
-    rows = [{"old province": provinces.province_name(c, "legacy"), "old code": c} for c in members]
+    rows = [{t("col.old_province"): provinces.province_name(c, "legacy"), t("col.old_code"): c} for c in members]
     out = pd.DataFrame(rows)
     out.attrs["methods"] = methods
     out.attrs["incomplete"] = incomplete
@@ -111,30 +105,29 @@ def group_series(table: pd.DataFrame, indicator: str, codes: list[str] | None = 
 
 def comparison_table(table: pd.DataFrame, code: str, as_of: str | None = None) -> pd.DataFrame:
     """Latest value of each indicator: the province, its region and the nation (ratio of sums)."""
-    indicators = load_indicators()
     region, members = region_codes(code)
     rows = []
-    for indicator in sorted(table["indicator"].unique()):
+    for indicator_id in sorted(table["indicator"].unique()):
         data = table if as_of is None else table[table["period"] <= as_of]
-        own = data[(data["province_code"] == code) & (data["indicator"] == indicator) & data["complete"]]
+        own = data[(data["province_code"] == code) & (data["indicator"] == indicator_id) & data["complete"]]
         if own.empty:
             continue
         last = own.sort_values("period").iloc[-1]
         month = last["period"]
         region_value, national_value = (
             frame.loc[frame["period"] == month, "value"]
-            for frame in (group_series(data, indicator, members), group_series(data, indicator))
+            for frame in (group_series(data, indicator_id, members), group_series(data, indicator_id))
         )
         rows.append(
             {
-                "indicator": indicators[indicator].title_en,
-                "month": last["period"],
-                provinces.province_name(code): round(float(last["value"]), 1),
-                f"region: {region}": round(float(region_value.iloc[0]), 1) if len(region_value) else None,
-                "national": round(float(national_value.iloc[0]), 1) if len(national_value) else None,
+                t("col.indicator"): indicator(indicator_id),
+                t("col.month"): last["period"],
+                provinces.province_name(code): num(last["value"]),
+                t("col.region", region=i18n_region(region)): num(region_value.iloc[0]) if len(region_value) else "—",
+                t("col.national"): num(national_value.iloc[0]) if len(national_value) else "—",
             }
         )
-    return pd.DataFrame(rows).set_index("indicator")
+    return pd.DataFrame(rows).set_index(t("col.indicator"))
 
 
 def region_codes(code: str) -> tuple[str, list[str]]:
@@ -169,13 +162,13 @@ def scores_2026(code: str, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     table = index766_table() if scores is None else scores
     ranked = ranks(table[table["scale"] == "766-2026"], "year_to_date")
     mine = ranked[ranked["province_code"] == code].set_index("component")
-    names = {**{c: label for c, (label, _) in COMPONENTS.items()}, TOTAL[0]: "total"}
+    names = {**{c: f"{t('score.' + c)} ({c})" for c in COMPONENTS}, TOTAL[0]: t("col.total")}
     order = [*COMPONENTS, TOTAL[0]]
     return pd.DataFrame(
         {
-            "group": [names[c] for c in order],
-            "points": [round(float(mine.at[c, "points"]), 2) for c in order],
-            "of": [int(mine.at[c, "max_points"]) for c in order],
-            "rank among 34": [int(mine.at[c, "rank"]) for c in order],
+            t("col.group"): [names[c] for c in order],
+            t("col.points"): [num(mine.at[c, "points"], 2) for c in order],
+            t("col.of"): [int(mine.at[c, "max_points"]) for c in order],
+            t("col.rank"): [int(mine.at[c, "rank"]) for c in order],
         }
-    ).set_index("group")
+    ).set_index(t("col.group"))

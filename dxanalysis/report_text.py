@@ -8,9 +8,9 @@ import re
 
 import pandas as pd
 
-from .labels import SYNTHETIC_TEXT, SYNTHETIC_TITLE
+from .i18n import day, indicator, month, num, pct, t, target_number
+from .i18n import verdict as verdict_word
 from .provenance import is_synthetic
-from .registry import load_indicators
 from .report_tables import _rows
 
 
@@ -18,8 +18,13 @@ def provenance_banner(table: pd.DataFrame) -> str:
     """Markdown banner saying plainly where the numbers come from."""
     sources = sorted({s for s in table["source"].astype(str).unique() if s})
     if is_synthetic(sources):
-        return f"> **{SYNTHETIC_TITLE}** {SYNTHETIC_TEXT} The 766 index scores shown below are real."
-    return "> Data: " + "; ".join(markdown_escape(s) for s in sources[:5])
+        return f"> **{t('banner.synthetic_title')}** {t('banner.synthetic_text')} {t('banner.real_scores')}"
+    return "> " + t("banner.data", sources="; ".join(markdown_escape(s) for s in sources[:5]))
+
+
+def is_synthetic_table(table: pd.DataFrame) -> bool:
+    """True when the table's sources say the numbers are synthetic."""
+    return is_synthetic(sorted({s for s in table["source"].astype(str).unique() if s}))
 
 
 def markdown_escape(text: object) -> str:
@@ -30,66 +35,59 @@ def markdown_escape(text: object) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|>~-])", r"\\\1", html.escape(str(text), quote=True))
 
 
-def _month_name(period: str) -> str:
-    return pd.Timestamp(f"{period}-01").strftime("%B %Y")
-
-
 def narrative(result: pd.DataFrame, code: str, ahead: bool = True) -> list[str]:
-    """Plain-words sentences, one per target still ahead (``ahead=False``: one per past target)."""
-    indicators = load_indicators()
+    """Plain-words sentences, one per target still ahead (``ahead=False``: one per past target),
+    in the report language (:mod:`dxanalysis.i18n`)."""
     lines = []
     rows = _rows(result, code, ahead)
     for row in rows.itertuples(index=False):
-        title = indicators[row.indicator].title_en.lower()
+        title = indicator(row.indicator)
+        lowered = title[0].lower() + title[1:]
         name = row.province_name
-        deadline = pd.Timestamp(row.deadline).strftime("%-d %B %Y")
+        deadline = day(row.deadline)
+        target = f"{target_number(row.target_value)}%"
         if row.status == "no_data":
-            lines.append(f"No data on {title} for {name}: no forecast.")
+            lines.append(t("narr.no_data", title=lowered, name=name))
             continue
+        last = {"value": pct(row.last_value), "month": month(row.last_period, long=True)}
         if row.status == "insufficient_data":
-            lines.append(
-                f"{title.capitalize()}: {name} has only {row.n_obs:.0f} month(s) of data "
-                f"({row.last_value:.1f}% in {_month_name(row.last_period)}): too few to forecast."
-            )
+            lines.append(t("narr.insufficient", title=title, name=name, n=f"{row.n_obs:.0f}", **last))
             continue
         if row.deadline_passed:
-            verdict = "met" if row.status == "achieved" else "missed"
             lines.append(
-                f"{title.capitalize()}: the {row.target_value:g}% target for {deadline} was {verdict} "
-                f"({row.last_value:.1f}% in {_month_name(row.last_period)})."
+                t("narr.passed", title=title, target=target, deadline=deadline, verdict=verdict_word(row.status), **last)
             )
             continue
         if row.status == "achieved":
-            lines.append(
-                f"{title.capitalize()}: {name} already stands at {row.last_value:.1f}% "
-                f"({_month_name(row.last_period)}), at or above the {row.target_value:g}% target."
-            )
+            lines.append(t("narr.achieved", title=title, name=name, target=target, **last))
             continue
         pace = row.recent_pace
-        text = (
-            f"At the current pace, {name} reaches {row.forecast:.0f}% on {title} by {deadline} "
-            f"(80% interval {row.lo80:.0f}–{row.hi80:.0f}%; chance of meeting the target {row.p_hit:.0%}). "
+        text = t(
+            "narr.forecast",
+            name=name,
+            forecast=pct(row.forecast, 0),
+            title=lowered,
+            deadline=deadline,
+            lo=num(row.lo80, 0),
+            hi=pct(row.hi80, 0),
+            p=pct(row.p_hit * 100, 0),
         )
-        need = f"{row.target_value:g}% needs {row.required_pace:+.1f} points a month"
+        need = t("narr.need", target=target, pace=num(row.required_pace, 1, sign=True))
         if isinstance(pace, float) and math.isfinite(pace) and pace > 0.05:
-            multiple = row.required_pace / pace
-            text += f"{need}, {_times(multiple)} the recent pace of {pace:+.1f}."
+            text += t("narr.need_multiple", need=need, times=_times(row.required_pace / pace), pace=num(pace, 1, sign=True))
         elif isinstance(pace, float) and math.isfinite(pace):
-            text += f"{need}; the recent pace is {pace:+.2f}, so the gap is not closing."
+            text += t("narr.need_not_closing", need=need, pace=num(pace, 2, sign=True))
         else:
-            text += f"{need}."
+            text += t("narr.need_only", need=need)
         lines.append(text)
     return lines
 
 
 def _times(multiple: float) -> str:
-    words = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
     rounded = round(multiple)
-    if multiple < 1:
-        return f"{multiple:.1f} times"
-    if abs(multiple - rounded) < 0.15 and rounded in words:
-        return words[rounded]
-    return f"{multiple:.1f} times"
+    if multiple >= 1 and abs(multiple - rounded) < 0.15 and rounded in (2, 3, 4, 5):
+        return t(f"times.{rounded}")
+    return t("times.n", n=num(multiple, 1))
 
 
 def environment_footer() -> str:
@@ -100,3 +98,8 @@ def environment_footer() -> str:
     names = ["dxanalysis", "pandas", "numpy", "scipy", "matplotlib", "seaborn", "papermill"]
     versions = ", ".join(f"{n} {md.version(n)}" for n in names)
     return f"Python {platform.python_version()}; {versions}"
+
+
+def footer() -> str:
+    """The environment watermark as a sentence in the report language."""
+    return t("footer.produced", versions=environment_footer())

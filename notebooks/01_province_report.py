@@ -15,11 +15,6 @@
 #     name: dxanalysis
 # ---
 
-# %% [markdown]
-# # Province report: Vietnam's digital-government targets
-#
-# Where the province stands on the national targets still ahead (end 2026, 2027, 2030), where it is heading by each deadline, how sure we are, and what pace it would take; then the 2025 targets as history (met or missed at their deadline). Run for every province by `make report`; open it in JupyterLab (`make lab`) to explore one province.
-
 # %% tags=["parameters"]
 province: str = "19"  # GSO code of a current province (34), e.g. "01" Hà Nội, "19" Thái Nguyên
 as_of: str = "2026-10"  # last month of data the forecast may use (YYYY-MM)
@@ -29,59 +24,47 @@ scenario: str = ""  # what-if such as pace:+1.5,from:2026-11 (see README); empty
 model: str = "pooled"  # forecast model: naive, linear, compound, pooled or ets
 output_dir: str = ""  # folder for the results of this province as CSV and JSON; empty to skip
 build_dir: str = ""  # pipeline build folder written by dx batch; empty to compute the tables here
+lang: str = "en"  # report language: en (English) or vi (tiếng Việt)
 
 # %%
 # %matplotlib inline
 import pandas as pd
 from IPython.display import Markdown, display
 
-from dxanalysis import plots, provinces, report
+from dxanalysis import i18n, plots, provinces, report
 
 plots.apply_style()
 pd.set_option("display.precision", 2)
 
 # Derived values (papermill does not recompute the parameters cell).
+i18n.set_language(lang)
 params = report.check_parameters(province, as_of, data, targets, scenario, model)
 code = params.province
 name = provinces.province_name(code)
-
-# %% [markdown]
-# ## Load and forecast
+i18n.show("province.intro")
 
 # %%
 tables = report.load_tables(params, build_dir)  # computed once by the batch, or here
 table, result = tables.harmonised, tables.forecasts
-display(Markdown(f"## {name} ({code}) — data as of {result['as_of'].iloc[0]}, model `{params.model}`"
-                 + (f", scenario: {report.markdown_escape(params.scenario)}" if params.scenario else "")
-                 + "; intervals and P(hit) calibrated by horizon on the rolling backtest"))
+display(Markdown(i18n.t("province.title", name=name, code=code, as_of=i18n.month(result['as_of'].iloc[0]), model=params.model)
+                 + (i18n.t("province.scenario", scenario=report.markdown_escape(params.scenario)) if params.scenario else "")
+                 + i18n.t("province.calibrated")))
 display(Markdown(report.provenance_banner(table)))
 
-# %% [markdown]
-# ## Headline: the targets still ahead
-#
-# Forecast = median of the predictive distribution at the deadline; P(hit) = probability the target is met then; paces in percentage points per month. Status rule: README, *Status rule*. "To confirm": the target comes from a press report of the document, whose own text was not at hand (see `params/targets.yaml`).
-
 # %%
+i18n.show("province.headline")
 report.headline_table(result, code)
 
 # %%
 display(Markdown("\n".join(f"- {line}" for line in report.narrative(result, code))))
 
-# %% [markdown]
-# ## History: targets whose deadline has passed
-#
-# The value at the deadline month, and whether the target was met then. These are not forecasts.
-
 # %%
+i18n.show("province.history")
 report.history_table(result, code)
 
-# %% [markdown]
-# ## Trajectories of the targets still ahead
-#
-# Observed history (blue), forecast median (dashed) with 80% and 95% intervals, the first target (red line) and its deadline, later targets of the same indicator (red diamonds), the national and regional trajectories (dotted) and the 1 July 2025 merger.
-
 # %%
-# Latest month: the province beside its region and the nation (sums of numerators / denominators), in %.
+i18n.show("province.trajectories")
+i18n.show("province.comparison")
 report.comparison_table(table, code, params.as_of)
 
 # %%
@@ -90,30 +73,21 @@ fig = plots.province_small_multiples(table, result, code, as_of=params.as_of, mo
                                      fans=tables.fans)
 plots.show(fig)
 
-# %% [markdown]
-# ## How the province was formed
-#
-# Since 1 July 2025 (Resolution 202/2025/QH15). History reported under the old provinces is combined from summed numerators and denominators; months with a constituent missing are marked incomplete and left out of the forecast.
-
 # %%
+i18n.show("province.formed")
 members = report.constituents_table(code, table)
 display(members)
-display(members.attrs['methods'].rename(columns={'min': 'from', 'max': 'to', 'count': 'rows'}))
-display(Markdown(f"Incomplete province-months left out: **{members.attrs['incomplete']}**."))
-
-# %% [markdown]
-# ## Real scores: the 766 index in 2026
-#
-# The national portal scores every province monthly in **points** (100 in six groups, Decision 766/QĐ-TTg). Below: the 2026 year-to-date scores as published on 10 October 2026, and the province's rank among the 34 (1 = best). Real published scores, not the target rates above.
+display(members.attrs['methods'].rename(columns={'method': i18n.t('col.method'), 'min': i18n.t('col.from'),
+                                                 'max': i18n.t('col.to'), 'count': i18n.t('col.rows')}))
+display(Markdown(i18n.t("province.incomplete", n=members.attrs['incomplete'])))
 
 # %%
+i18n.show("province.scores_2026")
 scores = report.index766_table(tables)
 report.scores_2026(code, scores)
 
-# %% [markdown]
-# For the record, October 2025 on the **older service's scale** (national average about 86, against 62.6 on the 2026 scale): the two generations are not one series and are not compared.
-
 # %%
+i18n.show("province.scores_2025")
 report.scores_2025(code, scores)
 
 # %%
@@ -123,4 +97,4 @@ if output_dir:
 
 # %%
 # Environment watermark: versions only, no timestamps (reports must be reproducible).
-display(Markdown(f"*Produced with {report.environment_footer()}.*"))
+display(Markdown(report.footer()))

@@ -15,11 +15,6 @@
 #     name: dxanalysis
 # ---
 
-# %% [markdown]
-# # National overview: the 34 provinces against the targets still ahead
-#
-# Rankings, probabilities of meeting each target whose deadline is ahead, a map-like view of status, the provinces at risk and the national trajectory; then the 2025 targets as history.
-
 # %% tags=["parameters"]
 results_dir: str = ""  # folder of province results (forecast_XX.csv) from the batch; empty to compute now
 as_of: str = "2026-10"  # last month of data (YYYY-MM), used when computing now
@@ -27,6 +22,7 @@ data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC pa
 model: str = "pooled"  # forecast model used when computing now: naive, linear, compound, pooled or ets
 provinces_run: str = ""  # comma-separated codes of the batch run to read; empty for every result found
 build_dir: str = ""  # pipeline build folder written by dx batch; empty to compute the tables here
+lang: str = "en"  # report language: en (English) or vi (tiếng Việt)
 
 # %%
 # %matplotlib inline
@@ -34,11 +30,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from dxanalysis import paths, plots, report
+from dxanalysis import i18n, paths, plots, report
 
 plots.apply_style()
 pd.set_option("display.precision", 2)
 
+i18n.set_language(lang)
+i18n.show("overview.intro")
 params = report.check_parameters('01', as_of, data, '', '', model)  # province unused here
 tables = report.load_tables(params, build_dir)
 table, national = tables.harmonised, tables.forecasts
@@ -47,35 +45,27 @@ result = (pd.concat([report.read_results(results_dir, provinces_run), national[n
                     ignore_index=True) if results_dir else national)
 display(Markdown(report.provenance_banner(table)))
 
-# %% [markdown]
-# ## Status of every province, per target still ahead
-
 # %%
+i18n.show("overview.status")
 passed = result.deadline_passed.astype(str).isin(['True', 'true'])
 ahead, past = result[~passed], result[passed]
-ahead[ahead.province_code != '00'].pivot_table(index='target_id', columns='status', values='province_code',
-                                               aggfunc='count', fill_value=0)
-
-# %% [markdown]
-# ## History: the 2025 targets, met or missed at their deadline
+ahead[ahead.province_code != '00'].assign(status=lambda d: d.status.map(i18n.status))\
+    .pivot_table(index='target_id', columns='status', values='province_code', aggfunc='count', fill_value=0)
 
 # %%
-past[past.province_code != '00'].assign(verdict=lambda d: d.status.map({'achieved': 'met', 'no_data': 'no data'}).fillna('missed'))\
+i18n.show("overview.history")
+past[past.province_code != '00'].assign(verdict=lambda d: d.status.map(i18n.verdict))\
     .pivot_table(index='target_id', columns='verdict', values='province_code', aggfunc='count', fill_value=0)
 
-# %% [markdown]
-# ## Probability of meeting each target still ahead
-
 # %%
+i18n.show("overview.p_hit")
 fig, ax = plt.subplots(figsize=(9, 11))
 plots.p_hit_heatmap(ahead, ax=ax)
 plots.source_line(fig, result['data_note'].iloc[0])
 plt.show()
 
-# %% [markdown]
-# ## Rankings for the end-2026 targets
-
 # %%
+i18n.show("overview.rankings")
 live = [t for t in ahead.target_id.unique() if t.endswith('_2026')]  # the year-end targets
 fig, axs = plt.subplots(1, len(live), figsize=(5 * len(live), 8), squeeze=False)
 for ax, target_id in zip(axs.flat, live):
@@ -84,44 +74,35 @@ fig.tight_layout()
 plots.source_line(fig, result['data_note'].iloc[0])
 plt.show()
 
-# %% [markdown]
-# ## Maps: the targets still ahead, and the real 766 scores
-#
-# Status (or probability of meeting the target) per province; the islands of Hoàng Sa (Đà Nẵng) and
-# Trường Sa (Khánh Hòa) are drawn as dots. The 766 map shows real 2026 scores, on the 2026 scale.
-
 # %%
+i18n.show("overview.maps")
 fig = plots.overview_maps(result, report.index766_table(tables), source=result['data_note'].iloc[0])
 plt.show()
 
-# %% [markdown]
-# ## At risk: targets still ahead that need acceleration or are off track
-
 # %%
+i18n.show("overview.at_risk")
 at_risk = ahead[(ahead.province_code != '00') & (ahead.status.isin(['needs_acceleration', 'off_track']))]
 at_risk = at_risk.sort_values(['target_id', 'p_hit'])[['province_name', 'province_code', 'target_id',
-    'last_value', 'forecast', 'p_hit', 'required_pace', 'recent_pace', 'status']]
-at_risk.round(2)
-
-# %% [markdown]
-# ## National trajectory
-#
-# The national series is the sum of numerators over the sum of denominators of the provinces reporting complete data each month. The real national figures (all records, ministries included) are listed below it.
+    'last_value', 'forecast', 'p_hit', 'required_pace', 'recent_pace', 'status']].assign(status=lambda d: d.status.map(i18n.status))
+at_risk.round(2).rename(columns={'province_name': i18n.t('col.province'), 'province_code': i18n.t('col.code'),
+                                 'target_id': i18n.t('col.target'), 'last_value': i18n.t('col.last_value'),
+                                 'forecast': i18n.t('col.forecast_value'), 'p_hit': i18n.t('col.p_hit'),
+                                 'required_pace': i18n.t('col.required_pace'), 'recent_pace': i18n.t('col.recent_pace'),
+                                 'status': i18n.t('col.status')})
 
 # %%
+i18n.show("overview.national")
+figures = pd.read_csv(paths.NATIONAL_FIGURES_CSV, dtype={'period': str})
+plots.show(plots.national_trajectory(table, national, tables.fans, figures, source=result['data_note'].iloc[0]))
 fig = plots.province_small_multiples(table, result, '00', as_of=params.as_of, model=params.model,
                                      source=result['data_note'].iloc[0], fans=tables.fans)
 plots.show(fig)
 
 # %%
-pd.read_csv(paths.NATIONAL_FIGURES_CSV)[['indicator', 'scope', 'period', 'value', 'unit', 'status', 'source']]
-
-# %% [markdown]
-# ## Real scores: the 766 index, 2026 year to date (10 October 2026)
-#
-# Every province's score on the national portal (Decision 766/QĐ-TTg), in **points** out of 100 in six groups: transparency (CKMB, 18), progress of settlement (TDGQ, 20), online service provision (CLGQ, 12), online payment (TTTT, 10), satisfaction (MDHL, 18), digitisation (MDSH, 22). Real published scores on the 2026 API's scale; not the target rates above, and not comparable with the 2025 export (national average about 86 in October 2025 on the older scale, 62.6 here).
+figures[['indicator', 'scope', 'period', 'value', 'unit', 'status', 'source']]
 
 # %%
+i18n.show("overview.scores")
 from dxanalysis.index766 import wide_scores
 
 scores = report.index766_table(tables)
@@ -129,4 +110,4 @@ wide_scores(scores[scores.scale == '766-2026'], scope='year_to_date').set_index(
 
 # %%
 # Environment watermark: versions only, no timestamps (reports must be reproducible).
-display(Markdown(f"*Produced with {report.environment_footer()}.*"))
+display(Markdown(report.footer()))

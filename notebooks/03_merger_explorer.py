@@ -15,15 +15,11 @@
 #     name: dxanalysis
 # ---
 
-# %% [markdown]
-# # Merger explorer: how the 63 old provinces join into the 34
-#
-# Resolution 202/2025/QH15 (in force 1 July 2025): 11 provinces unchanged, 52 merged into 23. Series reported under the old provinces are carried into the new ones by summing numerators and denominators (a weighted combination, never an average of percentages).
-
 # %% tags=["parameters"]
 province: str = "86"  # current province to explore, e.g. "86" Vĩnh Long (Trà Vinh + Bến Tre + Vĩnh Long)
 indicator: str = "online_records"  # indicator id from params/indicators.yaml
 data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel
+lang: str = "en"  # report language: en (English) or vi (tiếng Việt)
 
 # %%
 # %matplotlib inline
@@ -31,39 +27,35 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from dxanalysis import plots, provinces, report
+from dxanalysis import i18n, plots, provinces, report
 
 plots.apply_style()
 pd.set_option("display.precision", 2)
 from dxanalysis import merger
 
+i18n.set_language(lang)
+i18n.show("merger.intro")
 params = report.check_parameters(province, None, data, '', '', 'pooled')
 code = params.province
 indicator = merger.check_indicator(indicator)
 
-# %% [markdown]
-# ## The crosswalk
-
 # %%
+i18n.show("merger.crosswalk")
 merger.crosswalk_summary()
 
-# %% [markdown]
-# ## One province: old series and the harmonised one
-
 # %%
+i18n.show("merger.series")
 raw, harmonised = merger.series_for(code, indicator, params.data)
 fig, ax = plt.subplots(figsize=(10, 4))
 plots.merger_chart(raw, harmonised, indicator, ax=ax,
-                   title=f'{provinces.province_name(code)} ({code}): {indicator}')
+                   title=f'{provinces.province_name(code)} ({code}): {i18n.indicator(indicator)}')
 plots.source_line(fig, merger.source_note(params.data))
 plt.show()
 
-# %% [markdown]
-# ## Weights: each old province's share of the denominator before the merger
-
 # %%
+i18n.show("merger.weights")
 merger.weights_table(code, indicator, params.data)
 
 # %%
 # Environment watermark: versions only, no timestamps (reports must be reproducible).
-display(Markdown(f"*Produced with {report.environment_footer()}.*"))
+display(Markdown(report.footer()))

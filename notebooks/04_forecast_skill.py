@@ -15,14 +15,10 @@
 #     name: dxanalysis
 # ---
 
-# %% [markdown]
-# # Forecast skill: rolling-origin backtest of every model
-#
-# Each model forecasts, from every origin month, every later month up to the next December, seeing only the data up to its origin. Scores: MAE and MASE of the median, coverage of the 80% and 95% intervals, Brier score of P(at or above the target's threshold) and of thresholds 5 and 10 points around it, and a reliability table.
-
 # %% tags=["parameters"]
 data: str = ""  # observation file or folder; empty for the bundled SYNTHETIC panel
 build_dir: str = ""  # pipeline build folder written by dx batch; empty to run the backtest here
+lang: str = "en"  # report language: en (English) or vi (tiếng Việt)
 
 # %%
 # %matplotlib inline
@@ -30,7 +26,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from dxanalysis import plots, report
+from dxanalysis import i18n, plots, report
 
 plots.apply_style()
 pd.set_option("display.precision", 2)
@@ -39,33 +35,24 @@ from dxanalysis.config import run_settings
 from dxanalysis.forecast import load_table
 from dxanalysis.pipeline import read_harmonised
 
+i18n.set_language(lang)
+i18n.show("skill.intro")
 params = report.check_parameters('01', None, data, '', '', 'pooled')
 table = read_harmonised(build_dir) if build_dir else load_table(params.data)
 result = BacktestResult.read(build_dir) if build_dir else backtest(table)
 display(Markdown(report.provenance_banner(table)))
 
-# %% [markdown]
-# ## Models compared (all horizons)
-
 # %%
+i18n.show("skill.models")
 with pd.option_context('display.float_format', '{:.4f}'.format):  # no scientific notation for scores
     display(comparison_table(result).set_index('model'))
 
-# %% [markdown]
-# ## By horizon (months ahead)
-
 # %%
+i18n.show("skill.horizon")
 result.summary.pivot_table(index='horizon', columns='model', values=['mae', 'coverage80']).round(3)
 
-# %% [markdown]
-# ## Calibration by horizon, before and after
-#
-# Each origin's forecasts are recalibrated with factors fitted only on the outcomes known at that
-# origin (no peeking): the 80% interval is widened or narrowed per horizon band until it held 80%
-# of the past outcomes of that band, which also moves P(hit). The live forecasts use the factors
-# fitted on the whole backtest of the data up to their as-of month.
-
 # %%
+i18n.show("skill.calibration")
 default_model = run_settings().model
 with pd.option_context('display.float_format', '{:.4f}'.format):
     display(result.bands[result.bands['model'] == default_model].set_index('band')[
@@ -73,24 +60,20 @@ with pd.option_context('display.float_format', '{:.4f}'.format):
 
 # %%
 fig, axs = plt.subplots(1, 2, figsize=(12, 4.5))
-plots.reliability_plot(result.reliability, ax=axs[0], model=default_model,
-                       title=f'Reliability of P(hit), {default_model} model')
+plots.reliability_plot(result.reliability, ax=axs[0], model=default_model)
 plots.coverage_by_horizon(result.summary, default_model, ax=axs[1])
 fig.tight_layout()
-plots.source_line(fig, 'backtest on ' + ('SYNTHETIC data' if 'SYNTHETIC' in report.provenance_banner(table) else 'the given data'))
+plots.source_line(fig, i18n.t('skill.source_synthetic' if report.is_synthetic_table(table) else 'skill.source_data'))
 plt.show()
 
-# %% [markdown]
-# ### Every model's 80% coverage by horizon band, as fitted and calibrated
-
 # %%
+i18n.show("skill.bands")
 result.bands.pivot_table(index='band', columns='model', values=['coverage80', 'coverage80_cal']).round(3)
 
 # %%
 best = comparison_table(result).iloc[0]
-display(Markdown(f"Lowest Brier score: **{best.model}** (MAE {best.mae:.2f} points, 80% coverage "
-                 f"{best.coverage80:.1%}). On synthetic data this shows the machinery works, not real-world skill."))
+display(Markdown(i18n.t("skill.best", model=best.model, mae=i18n.num(best.mae, 2), coverage=i18n.pct(best.coverage80 * 100))))
 
 # %%
 # Environment watermark: versions only, no timestamps (reports must be reproducible).
-display(Markdown(f"*Produced with {report.environment_footer()}.*"))
+display(Markdown(report.footer()))

@@ -1,5 +1,6 @@
 """Every page a batch writes: links resolve, images are embedded or present, the language is declared."""
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -47,13 +48,26 @@ def _check_page(page: Path) -> list[str]:
 
 
 def test_every_page_links_resolve_and_images_are_embedded(tmp_path):
+    """Run in Vietnamese (the English pages are checked by every other batch test): every page
+    declares lang="vi", and carries Vietnamese words, decimal commas and no English headings."""
     out = tmp_path / "reports"
-    result = batch.run_batch(["01", "86"], jobs=2, out_dir=out, progress=False)
+    result = batch.run_batch(["01", "86"], jobs=2, out_dir=out, progress=False, lang="vi")
     assert not result.failed, result.failed
     pages = sorted(out.rglob("*.html"))
     assert len(pages) == 2 + 3 + 1  # two provinces, three other notebooks, the index
     problems = [problem for page in pages for problem in _check_page(page)]
     assert problems == []
+    for page in pages:
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert parser.lang == "vi", page.name
+    province = (out / "provinces" / "86.html").read_text(encoding="utf-8")
+    assert "Tóm tắt: các chỉ tiêu chưa đến hạn" in province and "Headline" not in province
+    assert "Vĩnh Long" in province and "Đồng bằng sông Cửu Long" in province
+    assert re.search(r"P=?\d,\d\d|>\d,\d\d<", province)  # P(hit) with a decimal comma
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Các chỉ tiêu chưa đến hạn" in index and "Targets still ahead" not in index
+    assert re.search(r"P=\d,\d\d", index) and "tháng 10/2026" in index
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="provinces/01.html"' in index and 'href="provinces/86.html"' in index
     assert "<script>" in index and "<script src" not in index  # sorting/filtering inline, with no network

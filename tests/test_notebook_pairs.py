@@ -34,6 +34,7 @@ def test_notebook_defaults_agree_with_run_settings():
     namespace: dict = {}
     exec(cell.source, namespace)  # noqa: S102 - our own parameters cell
     assert namespace["model"] == settings.model and namespace["scenario"] == settings.scenario
+    assert namespace["lang"] == settings.lang
     # as_of: run.yaml says "the data's last month"; the notebook names that month of the bundled panel
     import pandas as pd
 

@@ -138,8 +138,8 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     assert set(forecasts["province_code"]) == {"00", "92"}
     assert any("other settings" in n and "01, 19" in n for n in other.notes), other.notes
     overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
-    counts_cell = next(c for c in overview.cells if c.source.startswith("passed ="))
-    counts = counts_cell.outputs[0]["data"]["text/plain"]
+    counts_cell = next(c for c in overview.cells if "\npassed =" in c.source or c.source.startswith("passed ="))
+    counts = counts_cell.outputs[-1]["data"]["text/plain"]
     # One province listed in the last run: every target's status counts add up to 1.
     rows = [line.split()[1:] for line in counts.splitlines()[2:]]
     assert rows and all(sum(int(x) for x in row) == 1 for row in rows), counts

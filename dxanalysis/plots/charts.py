@@ -10,7 +10,9 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from ..labels import STATUS_COLOURS, STATUS_WORDS
+from .. import i18n
+from ..i18n import t
+from ..labels import STATUS_COLOURS
 from ..provinces import MERGER_PERIOD
 from ..registry import load_indicators
 from .style import BLUE, _month, source_line
@@ -38,7 +40,7 @@ def fan_chart(
     ax = ax or plt.gca()
     ind = load_indicators()[indicator]
     if len(history):
-        ax.plot(history["period"].map(_month), history["value"], color=BLUE, lw=1.8, label="observed")
+        ax.plot(history["period"].map(_month), history["value"], color=BLUE, lw=1.8, label=t("chart.observed"))
     for label, frame in (comparisons or {}).items():
         if len(frame):
             ax.plot(frame["period"].map(_month), frame["value"], lw=1, ls=":", label=label)
@@ -54,17 +56,17 @@ def fan_chart(
                 ],
                 ignore_index=True,
             )
-        ax.fill_between(x, fan["lo95"], fan["hi95"], color=BLUE, alpha=0.15, lw=0, label="95% interval")
-        ax.fill_between(x, fan["lo80"], fan["hi80"], color=BLUE, alpha=0.3, lw=0, label="80% interval")
-        ax.plot(x, fan["median"], color=BLUE, ls="--", lw=1.2, label="forecast (median)")
+        ax.fill_between(x, fan["lo95"], fan["hi95"], color=BLUE, alpha=0.15, lw=0, label=t("chart.interval95"))
+        ax.fill_between(x, fan["lo80"], fan["hi80"], color=BLUE, alpha=0.3, lw=0, label=t("chart.interval80"))
+        ax.plot(x, fan["median"], color=BLUE, ls="--", lw=1.2, label=t("chart.median"))
     if target_value is not None:
-        ax.axhline(target_value, color="#d73027", lw=1, label=f"target {target_value:g}%")
+        ax.axhline(target_value, color="#d73027", lw=1, label=t("chart.target", value=i18n.target_number(target_value)))
     if deadline:
         ax.axvline(pd.Timestamp(deadline), color="#d73027", lw=0.8, ls="-.")
     for value, when in more_targets or []:  # later targets of the same indicator: a marker each
         ax.plot([pd.Timestamp(when)], [value], marker="D", ms=5, color="#d73027", ls="none")
         ax.annotate(
-            f"{value:g}% by {str(when)[:4]}",
+            t("chart.target_by", value=i18n.target_number(value), year=str(when)[:4]),
             (pd.Timestamp(when), value),
             xytext=(-4, 4),
             textcoords="offset points",
@@ -74,7 +76,7 @@ def fan_chart(
         )
     ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
     ax.annotate(
-        "merger 1 Jul 2025",
+        t("chart.merger"),
         (_month(MERGER_PERIOD), ax.get_ylim()[0]),
         xytext=(2, 2),
         textcoords="offset points",
@@ -85,7 +87,7 @@ def fan_chart(
     )
     at_limit = target_value == ind.upper or any(v == ind.upper for v, _ in more_targets or [])
     ax.set_ylim(max(ind.lower, ax.get_ylim()[0]), min(ind.upper, ax.get_ylim()[1]) + (4 if at_limit else 0))
-    ax.set_title(title or ind.title_en, loc="left")
+    ax.set_title(title or i18n.indicator(indicator), loc="left")
     ax.set_ylabel(ind.unit)
     start, end = (mdates.num2date(x) for x in ax.get_xlim())
     if (end.year - start.year) > 3:  # long horizons: a tick a year, or the labels collide
@@ -93,7 +95,7 @@ def fan_chart(
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     else:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter(i18n.date_format()))
     return ax
 
 
@@ -115,11 +117,11 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
         annot=True,
         fmt=".2f",
         annot_kws={"fontsize": 6},
-        cbar_kws={"label": "P(target met at deadline)"},
+        cbar_kws={"label": t("chart.p_hit_label")},
     )
-    ax.set_xlabel("target")
-    ax.set_ylabel("province")
-    ax.set_title("Probability of meeting each target", loc="left")
+    ax.set_xlabel(t("chart.target_axis"))
+    ax.set_ylabel(t("chart.province_axis"))
+    ax.set_title(t("overview.p_hit").lstrip("# "), loc="left")
     ax.tick_params(axis="both", labelsize=7)
     return ax
 
@@ -144,8 +146,11 @@ def ranking(forecasts: pd.DataFrame, target_id: str, ax: plt.Axes | None = None)
     if len(rows):
         ax.axvline(rows["target_value"].iloc[0], color="#d73027", lw=1)
         ind = load_indicators()[rows["indicator"].iloc[0]]
-        ax.set_xlabel(f"{ind.unit} at the deadline (bar: median; line: 80% interval)")
-        ax.set_title(textwrap.fill(f"{ind.title_en}: provinces ranked", 45), loc="left")
+        deadline = i18n.day(rows["deadline"].iloc[0])
+        ax.set_xlabel(ind.unit)
+        ax.set_title(
+            t("chart.ranking_title", title=textwrap.fill(i18n.indicator(ind.id), 45), deadline=deadline), loc="left"
+        )
     return ax
 
 
@@ -155,19 +160,19 @@ def reliability_plot(
     """Calibration: predicted probability vs observed frequency, per model; with ``model``, that
     model before and after calibration by horizon (when the table has a ``calibrated`` column)."""
     ax = ax or plt.gca()
-    ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls="--", label="perfect calibration")
+    ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls="--", label=t("skill.perfect"))
     if "calibrated" not in reliability.columns:
         reliability = reliability.assign(calibrated=False)
     if model is not None:
         for calibrated, group in reliability[reliability["model"] == model].groupby("calibrated"):
-            label = f"{model}, {'calibrated by horizon' if calibrated else 'as fitted'}"
+            label = t("skill.calibrated" if calibrated else "skill.as_fitted", model=model)
             ax.plot(group["mean_predicted"], group["observed_frequency"], marker="o", ms=3, label=label)
     else:
         for name, group in reliability[~reliability["calibrated"].astype(bool)].groupby("model"):
             ax.plot(group["mean_predicted"], group["observed_frequency"], marker="o", ms=3, label=name)
-    ax.set_xlabel("predicted probability of being at or above the threshold")
-    ax.set_ylabel("observed frequency")
-    ax.set_title(title or "Reliability of P(hit) in the backtest", loc="left")
+    ax.set_xlabel(t("skill.reliability_x"))
+    ax.set_ylabel(t("skill.reliability_y"))
+    ax.set_title(title or t("skill.reliability_title", model=model or ""), loc="left")
     ax.legend(fontsize=7)
     return ax
 
@@ -176,14 +181,14 @@ def coverage_by_horizon(summary: pd.DataFrame, model: str, ax: plt.Axes | None =
     """Share of outcomes inside the 80% interval by months ahead, before and after calibration."""
     ax = ax or plt.gca()
     mine = summary[summary["model"] == model]
-    ax.plot(mine["horizon"], mine["coverage80"], marker="o", ms=3, label=f"{model}, as fitted")
+    ax.plot(mine["horizon"], mine["coverage80"], marker="o", ms=3, label=t("skill.as_fitted", model=model))
     if "coverage80_cal" in mine.columns:
-        ax.plot(mine["horizon"], mine["coverage80_cal"], marker="o", ms=3, label=f"{model}, calibrated by horizon")
-    ax.axhspan(0.75, 0.85, color="#cccccc", alpha=0.4, label="75–85% (aim)")
+        ax.plot(mine["horizon"], mine["coverage80_cal"], marker="o", ms=3, label=t("skill.calibrated", model=model))
+    ax.axhspan(0.75, 0.85, color="#cccccc", alpha=0.4, label=t("skill.aim_band"))
     ax.axhline(0.8, color="#777777", lw=0.8, ls=":")
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
-    ax.set(xlabel="months ahead", ylabel="outcomes inside the 80% interval")
-    ax.set_title("Coverage of the 80% interval by horizon", loc="left")
+    ax.set(xlabel=t("skill.coverage_x"), ylabel=t("skill.coverage_y"))
+    ax.set_title(t("skill.coverage_title"), loc="left")
     ax.legend(fontsize=7)
     return ax
 
@@ -199,8 +204,8 @@ def merger_chart(
     ax.plot(whole["period"].map(_month), whole["value"], color="black", lw=2, label="harmonised (new province)")
     ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
     ax.set_ylabel(ind.unit)
-    ax.set_title(title or ind.title_en, loc="left")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.set_title(title or i18n.indicator(indicator), loc="left")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(i18n.date_format()))
     ax.legend(fontsize=7)
     return ax
 
@@ -249,14 +254,15 @@ def province_small_multiples(
             future = fan(
                 table, code, indicator, until=str(targets["deadline"].max())[:7], as_of=as_of, model=model, scenario=scenario
             )
-        comparisons = {"national": group_series(table, indicator)}
+        comparisons = {t("chart.national"): group_series(table, indicator)}
         if members:
-            comparisons[f"region ({region})"] = group_series(table, indicator, members)
+            comparisons[t("chart.region", region=i18n.region(region))] = group_series(table, indicator, members)
         verdicts = "; ".join(
-            f"{r.target_value:g}% by {str(r.deadline)[:4]}: {STATUS_WORDS[r.status]}"
+            t("chart.target_by", value=i18n.target_number(r.target_value), year=str(r.deadline)[:4])
+            + f": {i18n.status(r.status)}"
             for r in targets.itertuples(index=False)
         )
-        title = textwrap.shorten(load_indicators()[indicator].title_en, 60, placeholder="…")
+        title = textwrap.shorten(i18n.indicator(indicator), 60, placeholder="…")
         fan_chart(
             history,
             future,
@@ -272,9 +278,61 @@ def province_small_multiples(
         ax.set_visible(False)
     handles, labels = axs.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1 - 0.3 / height))
-    name = "the nation" if code == "00" else provinces.province_name(code)
-    fig.suptitle(
-        f"Targets still ahead for {name}: history, forecast to the deadline, targets (red)", y=1 - 0.08 / height, va="top"
-    )
+    name = t("chart.the_nation") if code == "00" else provinces.province_name(code)
+    fig.suptitle(t("chart.province_title", name=name), y=1 - 0.08 / height, va="top")
     source_line(fig, source)
+    return fig
+
+
+#: Markers of the reported national figures by scope.
+_SCOPE_MARKERS = {"whole country": "s", "provinces": "o", "ministries": "^"}
+
+
+def national_trajectory(
+    table: pd.DataFrame, forecasts: pd.DataFrame, fans: pd.DataFrame, figures: pd.DataFrame, source: str = ""
+) -> plt.Figure:
+    """The nation, for each indicator with real national figures: the provinces' aggregate (ratio
+    of sums), its forecast fan to the next deadline, the targets, and the reported figures as
+    markers by scope (filled: reported; hollow: to confirm or derived)."""
+    from ..provenance import is_synthetic
+    from ..report import group_series
+
+    wanted = [i for i in dict.fromkeys(figures["indicator"].dropna()) if i in set(table["indicator"])]
+    fig, axs = plt.subplots(1, max(len(wanted), 1), figsize=(6.2 * max(len(wanted), 1), 4.6), squeeze=False)
+    synthetic = is_synthetic([source])
+    for ax, indicator in zip(axs.flat, wanted):
+        history = group_series(table, indicator)
+        rows = forecasts[(forecasts["province_code"] == "00") & (forecasts["indicator"] == indicator)]
+        rows = rows.sort_values("deadline")
+        ahead = rows[~rows["deadline_passed"].astype(str).isin(["True", "true"])]
+        first = (ahead if len(ahead) else rows.tail(1)).iloc[0] if len(rows) else None
+        future = fans[(fans["province_code"] == "00") & (fans["indicator"] == indicator)] if len(ahead) else pd.DataFrame()
+        fan_chart(
+            history,
+            future,
+            indicator,
+            target_value=None if first is None else first.target_value,
+            deadline=None if first is None else str(first.deadline),
+            ax=ax,
+            title=textwrap.shorten(i18n.indicator(indicator), 60, placeholder="…"),
+            more_targets=[(r.target_value, str(r.deadline)) for r in ahead.iloc[1:].itertuples(index=False)],
+        )
+        ax.lines[0].set_label(t("chart.aggregate_synthetic" if synthetic else "chart.aggregate"))
+        mine = figures[figures["indicator"] == indicator]
+        for (scope, reported), points in mine.groupby([mine["scope"], mine["status"] == "reported"]):
+            label = t("chart.reported" if reported else "chart.to_confirm", scope=t(f"chart.scope.{scope}"))
+            ax.plot(
+                points["period"].map(_month),
+                points["value"],
+                ls="none",
+                marker=_SCOPE_MARKERS.get(scope, "D"),
+                ms=7,
+                mfc="#1a1a1a" if reported else "white",
+                mec="#1a1a1a",
+                label=label,
+            )
+        ax.legend(fontsize=6, loc="upper left")
+    fig.suptitle(t("chart.national_title"), x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    source_line(fig, f"{source}; {t('chart.national_source')}")
     return fig

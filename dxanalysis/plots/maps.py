@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..labels import STATUS_WORDS
-from ..registry import load_indicators
+from .. import i18n
+from ..i18n import t
 from .style import source_line
 
 
@@ -101,9 +101,9 @@ def choropleth(
     ax.set_title(title, loc="left")
     if categorical:
         shown = [k for k in categorical if (values == k).any()]
-        handles = [Patch(facecolor=categorical[k], edgecolor="#999999", label=STATUS_WORDS.get(k, k)) for k in shown]
+        handles = [Patch(facecolor=categorical[k], edgecolor="#999999", label=i18n.status(k)) for k in shown]
         if missing:
-            handles.append(Patch(facecolor="#dddddd", hatch="///", edgecolor="#999999", label="no value"))
+            handles.append(Patch(facecolor="#dddddd", hatch="///", edgecolor="#999999", label=t("chart.no_data_map")))
         ax.legend(handles=handles, loc="upper right", fontsize=6, frameon=True)
     else:
         bar = plt.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=ax, fraction=0.035, pad=0.01)
@@ -123,7 +123,6 @@ def overview_maps(forecasts: pd.DataFrame, scores: pd.DataFrame | None = None, s
     """Four maps: status or P(hit) of the end-2026 and 2027 targets, and the real 2026 766 total."""
     from ..labels import STATUS_COLOURS
 
-    indicators = load_indicators()
     fig, axs = plt.subplots(2, 2, figsize=(12, 14))
     for ax, (target_id, what) in zip(axs.flat, MAP_PANELS):
         rows = forecasts[(forecasts["target_id"] == target_id) & (forecasts["province_code"] != "00")]
@@ -131,22 +130,31 @@ def overview_maps(forecasts: pd.DataFrame, scores: pd.DataFrame | None = None, s
             ax.set_visible(False)
             continue
         first = rows.iloc[0]
-        name = textwrap.shorten(indicators[first["indicator"]].title_en, 55, placeholder="…")
-        goal = f"{first['comparator']} {first['target_value']:g}% by {str(first['deadline'])[:4]}"
+        name = textwrap.shorten(i18n.indicator(first["indicator"]), 55, placeholder="…")
+        goal = f"{i18n.comparator(first['comparator'])} " + t(
+            "chart.target_by", value=i18n.target_number(first["target_value"]), year=str(first["deadline"])[:4]
+        )
         values = rows.set_index("province_code")
         if what == "status":
-            choropleth(values["status"], ax=ax, title=f"{name}\n{goal}: status", categorical=STATUS_COLOURS)
+            choropleth(
+                values["status"], ax=ax, title=t("chart.status_title", name=name, goal=goal), categorical=STATUS_COLOURS
+            )
         else:
             choropleth(
-                values["p_hit"], ax=ax, title=f"{name}\n{goal}: P(met)", vmin=0, vmax=1, unit="probability the target is met"
+                values["p_hit"],
+                ax=ax,
+                title=t("chart.p_met_title", name=name, goal=goal),
+                vmin=0,
+                vmax=1,
+                unit=t("chart.p_met_unit"),
             )
     if scores is not None:
         total = scores[(scores["scale"] == "766-2026") & (scores["component"] == "TONG_SCORE")]
         choropleth(
             total.set_index("province_code")["points"],
             ax=axs.flat[3],
-            unit="points of 100",
-            title="766 index, 2026 year to date (real scores)\npoints of 100, on the 2026 scale",
+            unit=t("chart.score_unit"),
+            title=t("chart.score_title"),
         )
     else:
         axs.flat[3].set_visible(False)

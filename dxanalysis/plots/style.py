@@ -32,7 +32,9 @@ def _month(period: str) -> pd.Timestamp:
 
 def source_line(fig: plt.Figure, text: str) -> None:
     """Write the source (and SYNTHETIC warning where it applies) under a figure."""
-    fig.text(0.01, 0.005, f"Source: {text}", ha="left", va="bottom", fontsize=7, color="#555555")
+    from ..i18n import data_note, t
+
+    fig.text(0.01, 0.005, t("chart.source", text=data_note(text)), ha="left", va="bottom", fontsize=7, color="#555555")
 
 
 def show(fig: plt.Figure) -> None:
