@@ -100,10 +100,33 @@ def _exporter():
 _EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
 
 
+_NO_ALT = 'alt="No description has been provided for this image"'
+
+
+def _image_alts(nb) -> list[str | None]:
+    """The text alternative of every image output, in order (``plots.show`` puts it in the metadata)."""
+    return [
+        output.get("metadata", {}).get("image/png", {}).get("alt")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+
+
 def render_html(nb, lang: str = "en") -> str:
-    """HTML for readers: code hidden, outputs and prose kept, no external scripts, ``<html lang>`` set."""
+    """HTML for readers: code hidden, outputs and prose kept, no external scripts, ``<html lang>``
+    set, and each chart's text alternative instead of nbconvert's "No description"."""
+    import html
+
+    from .i18n import t
+
     body, _ = _exporter().from_notebook_node(nb)
     body = _EXTERNAL_SCRIPT.sub("", body)
+    pieces = body.split(_NO_ALT)
+    alts = _image_alts(nb)
+    if len(pieces) - 1 == len(alts):  # images in notebook order: give each its own text
+        described = [f'alt="{html.escape(alt or t("chart.alt", lang), quote=True)}"' for alt in alts]
+        body = pieces[0] + "".join(a + piece for a, piece in zip(described, pieces[1:]))
     return re.sub(r"<html lang=\"[^\"]*\">", f'<html lang="{lang}">', body, count=1)
 
 

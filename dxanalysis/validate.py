@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import provinces
@@ -44,14 +45,10 @@ class Summary:
 def validate_observations(path: str | Path, number_format: NumberFormat = UNDECLARED, scheme=None) -> Summary:
     """Check one observation file completely and summarise it (raises InputProblems)."""
     parts = [part for part in checked_parts(Path(path), None, number_format) if len(part)]
-    keys = pd.concat([p[["province", "period", "indicator", "source_file", "source_row"]] for p in parts], ignore_index=True)
-    checks = RowChecks(keys)
-    checks.duplicates(keys)
-    checks.raise_problems()
-    labels = pd.unique(keys["province"])
-    periods = sorted(pd.unique(keys["period"]))
-    indicators = len(pd.unique(keys["indicator"]))
-    del keys
+    _check_duplicates(parts)
+    labels = pd.unique(pd.concat([pd.Series(pd.unique(p["province"])) for p in parts]))
+    periods = sorted(pd.unique(pd.concat([pd.Series(pd.unique(p["period"])) for p in parts])))
+    indicators = len(pd.unique(pd.concat([pd.Series(pd.unique(p["indicator"])) for p in parts])))
     sides = {
         "before": [p for p in periods if p < MERGER_PERIOD],
         "after": [p for p in periods if p >= MERGER_PERIOD],
@@ -75,6 +72,37 @@ def validate_observations(path: str | Path, number_format: NumberFormat = UNDECL
             incomplete += int((~table["complete"] & (table["method"] != UNWEIGHTED)).sum())
             unweighted += int((result.table["method"] == UNWEIGHTED).sum())
     return Summary(rows, len(labels), scheme_note, periods, indicators, incomplete, unweighted)
+
+
+def _check_duplicates(parts: list[pd.DataFrame]) -> None:
+    """Repeated (province, period, indicator) across the whole file, on one integer per row (a
+    province's code and name are one key); the messages are built only from the repeated rows."""
+    codes: dict[str, int] = {}
+    ids: dict[str, dict] = {"province": {}, "period": {}, "indicator": {}}
+
+    def province_id(label: str) -> int:
+        canonical = provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current") or label
+        return codes.setdefault(canonical, len(codes))
+
+    keys = []
+    for part in parts:
+        for column, mapping in ids.items():
+            for value in pd.unique(part[column]):
+                if value not in mapping:
+                    mapping[value] = province_id(value) if column == "province" else len(mapping)
+        province = part["province"].map(ids["province"]).to_numpy(np.int64)
+        period = part["period"].map(ids["period"]).to_numpy(np.int64)
+        indicator = part["indicator"].map(ids["indicator"]).to_numpy(np.int64)
+        keys.append((province * 100_000 + period) * 1_000 + indicator)
+    key = np.concatenate(keys)
+    repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    offsets = np.cumsum([0] + [len(p) for p in parts])
+    rows = pd.concat([p[repeated[offsets[i] : offsets[i + 1]]] for i, p in enumerate(parts)], ignore_index=True)
+    checks = RowChecks(rows)
+    checks.duplicates(rows)
+    checks.raise_problems()
 
 
 def _blocks(periods: list[str], parts: list[pd.DataFrame]) -> list[list[str]]:

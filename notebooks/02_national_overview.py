@@ -62,7 +62,7 @@ i18n.show("overview.p_hit")
 fig, ax = plt.subplots(figsize=(9, 11))
 plots.p_hit_heatmap(ahead, ax=ax)
 plots.source_line(fig, result['data_note'].iloc[0])
-plt.show()
+plots.show(fig, tight=True)
 
 # %%
 i18n.show("overview.rankings")
@@ -72,12 +72,12 @@ for ax, target_id in zip(axs.flat, live):
     plots.ranking(result[result.province_code != '00'], target_id, ax=ax)
 fig.tight_layout()
 plots.source_line(fig, result['data_note'].iloc[0])
-plt.show()
+plots.show(fig, tight=True)
 
 # %%
 i18n.show("overview.maps")
 fig = plots.overview_maps(result, report.index766_table(tables), source=result['data_note'].iloc[0])
-plt.show()
+plots.show(fig, tight=True)
 
 # %%
 i18n.show("overview.at_risk")

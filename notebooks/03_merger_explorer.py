@@ -50,7 +50,7 @@ fig, ax = plt.subplots(figsize=(10, 4))
 plots.merger_chart(raw, harmonised, indicator, ax=ax,
                    title=f'{provinces.province_name(code)} ({code}): {i18n.indicator(indicator)}')
 plots.source_line(fig, merger.source_note(params.data))
-plt.show()
+plots.show(fig, tight=True)
 
 # %%
 i18n.show("merger.weights")

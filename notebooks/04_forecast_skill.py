@@ -64,7 +64,7 @@ plots.reliability_plot(result.reliability, ax=axs[0], model=default_model)
 plots.coverage_by_horizon(result.summary, default_model, ax=axs[1])
 fig.tight_layout()
 plots.source_line(fig, i18n.t('skill.source_synthetic' if report.is_synthetic_table(table) else 'skill.source_data'))
-plt.show()
+plots.show(fig, tight=True)
 
 # %%
 i18n.show("skill.bands")

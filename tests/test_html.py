@@ -15,7 +15,7 @@ pytestmark = pytest.mark.notebook
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.links, self.images, self.scripts, self.lang = [], [], [], None
+        self.links, self.images, self.scripts, self.alts, self.lang = [], [], [], [], None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -25,6 +25,7 @@ class _Links(HTMLParser):
             self.links.append(attrs["href"])
         if tag == "img":
             self.images.append(attrs.get("src", ""))
+            self.alts.append(attrs.get("alt") or "")
         if tag == "script" and attrs.get("src"):
             self.scripts.append(attrs["src"])
 
@@ -41,6 +42,8 @@ def _check_page(page: Path) -> list[str]:
             problems.append(f"{page.name}: broken link {href}")
     # No page reaches out to the network (nbconvert's CDN require.js and MathJax are removed).
     problems += [f"{page.name}: external script {src}" for src in parser.scripts if urlparse(src).scheme]
+    # Every chart has a text alternative of its own (its titles), never nbconvert's "No description".
+    problems += [f"{page.name}: image without a description" for alt in parser.alts if not alt or "No description" in alt]
     for src in parser.images:
         if not (src.startswith("data:image/") or (page.parent / src).exists()):
             problems.append(f"{page.name}: image not embedded nor present: {src[:60]}")

@@ -152,3 +152,15 @@ def test_validate_in_blocks_says_what_the_whole_file_says(monkeypatch):
     table = whole.table
     assert summary.incomplete_months == int((~table["complete"]).sum()) > 0
     assert summary.scheme_note == whole.schemes[0].split(": ", 1)[1]
+
+
+def test_validate_finds_duplicates_across_chunks_by_code_or_name(write, monkeypatch):
+    from dxanalysis import validate
+
+    rows = "".join(f"01,2025-{m:02d},online_records,{m},100,,s\n" for m in range(1, 13))
+    dup = write("dup.csv", HEADER + rows + "Hà Nội,2025-03,online_records,3,100,,s\n")
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 4)
+    with pytest.raises(InputProblems) as info:
+        validate.validate_observations(dup)
+    messages = [str(p) for p in info.value.problems]
+    assert len(messages) == 1 and messages[0].startswith(f"{dup}:14: province: duplicate key") and "row 4" in messages[0]

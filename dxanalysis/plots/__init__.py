@@ -15,7 +15,7 @@ from .charts import (
     reliability_plot,
 )
 from .maps import MAP_PANELS, _province_shapes, choropleth, overview_maps
-from .style import BLUE, apply_style, show, source_line
+from .style import BLUE, apply_style, describe, show, source_line
 
 __all__ = [
     "BLUE",
@@ -24,6 +24,7 @@ __all__ = [
     "apply_style",
     "choropleth",
     "coverage_by_horizon",
+    "describe",
     "fan_chart",
     "merger_chart",
     "national_trajectory",

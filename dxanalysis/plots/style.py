@@ -37,13 +37,23 @@ def source_line(fig: plt.Figure, text: str) -> None:
     fig.text(0.01, 0.005, t("chart.source", text=data_note(text)), ha="left", va="bottom", fontsize=7, color="#555555")
 
 
-def show(fig: plt.Figure) -> None:
-    """Display a figure laid out by hand as PNG, without the inline backend's second, 'tight' pass."""
+def describe(fig: plt.Figure) -> str:
+    """A text alternative for a figure: its title and its panels' titles."""
+    titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    titles += [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes if ax.get_visible()]
+    return "; ".join(dict.fromkeys(" ".join(t.split()) for t in titles if t.strip()))
+
+
+def show(fig: plt.Figure, alt: str | None = None, tight: bool = False) -> None:
+    """Display a figure as PNG with a text alternative (``alt``, default :func:`describe`), kept in
+    the output's metadata for the HTML report. ``tight`` crops to the drawn area (a figure not laid
+    out by hand); without it there is no second layout pass."""
     import io
 
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", bbox_inches="tight" if tight else None)
+    text = alt or describe(fig)
     plt.close(fig)
-    display(Image(data=buffer.getvalue()))
+    display(Image(data=buffer.getvalue(), metadata={"alt": text}))
