@@ -27,20 +27,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from . import paths, provinces
 from .batch_guards import batch_lock, clean_leftovers, in_flight, kill_workers, report_complete
 from .errors import DxError
-from .execute import _quiet_worker, _stderr_to, execute_notebook, render_html
-from .index_page import index_html
-from .io import atomic_write_csv, atomic_write_text
+from .execute import _quiet_worker, execute_notebook, render_html
+from .io import atomic_write_text
 from .pipeline import STEPS, Pipeline
+from .publish import earlier_reports, publish, read_with_separators
 from .readers import UNDECLARED, NumberFormat
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
-OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
-EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
 
 
 def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
@@ -222,7 +218,7 @@ def _run_batch(
 
     check_language(lang)
     if number_format.declared:
-        data_abs = str(_read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
+        data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
     data_files = expand_data_argument(data_abs or None)
     result = BatchResult()
     # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
@@ -276,49 +272,12 @@ def _run_batch(
         else:
             result.failed[code] = error
     this_run = set(result.succeeded) | set(result.skipped)
-    published = sorted(this_run | _earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
+    published = sorted(this_run | earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
     started = time.perf_counter()
     if published:
-        _publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
+        publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
     result.seconds["publish"] = time.perf_counter() - started
     return result
-
-
-def _earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: set[str], result: BatchResult) -> set[str]:
-    """Provinces an earlier finished run wrote into this folder with the same settings (as-of,
-    model, scenario, data, code): listed too, so a run for some provinces never drops the others
-    from index.html and forecasts.csv. Reports made with other settings are named in a note."""
-    same, other = set(), []
-    for stamp in sorted((out / "provinces").glob("*.settings")):
-        code = stamp.stem
-        if code in exclude or not report_complete(out, results_dir, code):
-            continue
-        if stamp.read_text(encoding="utf-8") == settings_key:
-            same.add(code)
-        else:
-            other.append(code)
-    if other:
-        result.notes.append(
-            f"{len(other)} earlier province report(s) in {out / 'provinces'} were made with other settings "
-            f"(as-of, model, scenario, data or code) and are not listed here: {', '.join(other)}"
-        )
-    return same
-
-
-def _read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:
-    """The data read once with the declared separators, rewritten file by file (each keeps its
-    own province list) in the plain contract form into ``build/observations/``."""
-    from .observations import load_many
-    from .row_checks import OBSERVATION_COLUMNS
-
-    folder = build / "observations"
-    if folder.exists():
-        for old in folder.glob("*.csv"):
-            old.unlink()
-    columns = [c for c in OBSERVATION_COLUMNS if not c.startswith("source_")]
-    for number, (file, frame) in enumerate(zip(files, load_many(files, number_format)), start=1):
-        atomic_write_csv(frame[columns], folder / f"{number:02d}_{file.stem}.csv")
-    return folder
 
 
 def _run_jobs(
@@ -386,64 +345,6 @@ def _run_jobs(
                         bar.update(1)
         pending = [code for code in pending if code not in outcomes]
     return outcomes
-
-
-def _publish(
-    out: Path,
-    results_dir: Path,
-    published: list[str],
-    build_dir: Path,
-    data: str,
-    result: BatchResult,
-    extras: bool,
-    warm: bool,
-    lang: str = "en",
-) -> None:
-    from .index_page import national_png
-    from .pipeline import read_tables
-    from .report import read_results
-
-    # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
-    # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
-    tables = read_tables(build_dir)
-    built, scores = tables.forecasts, tables.scores
-    national = built[built["province_code"] == provinces.NATIONAL_CODE]
-    forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
-    atomic_write_csv(forecasts, out / "forecasts.csv")
-    first = built.iloc[0]
-    overview_params = {
-        "results_dir": str(results_dir),
-        "as_of": str(first["as_of"]),
-        "data": data,
-        "model": str(first["model"]),
-        "provinces_run": ",".join(published),
-        "build_dir": str(build_dir),
-        "lang": lang,
-    }
-    extra_reports = []
-    jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
-    if extras:
-        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data, "lang": lang}))
-        note = build_dir / "backtest_unavailable.txt"
-        if note.exists():
-            result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
-        else:
-            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
-    for name, params in jobs:
-        stem = Path(name).stem
-        try:
-            with _stderr_to(out / "batch.log"):
-                execute_notebook(
-                    paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
-                )
-            extra_reports.append(stem)
-        except BaseException as exc:
-            result.failed[stem] = (
-                f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
-            )
-    national = national_png(tables.harmonised, built, tables.fans, lang)
-    page = index_html(forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang)
-    atomic_write_text(page, out / "index.html")
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

@@ -26,9 +26,9 @@ import pandas as pd
 
 from . import provinces
 from .errors import DxError, InputProblems, Problem
-from .observations import load_many
+from .observations import load_many, load_weights
 from .provinces import MERGER_PERIOD, Scheme
-from .readers import UNDECLARED, NumberFormat, read_text_table
+from .readers import UNDECLARED, NumberFormat
 
 HARMONISED_COLUMNS = [
     "province_code",
@@ -323,39 +323,6 @@ def harmonise(
         warnings.warn(message, IncompleteProvinceWarning, stacklevel=2)
     table = table.sort_values(["province_code", "indicator", "period"], ignore_index=True)
     return Harmonised(table=table, schemes=scheme_notes, warnings=messages)
-
-
-def load_weights(path: str | Path) -> pd.DataFrame:
-    """Read a weights file: ``province, weight`` and optionally ``period, indicator``."""
-    path = Path(path)
-    frame = read_text_table(path)
-    lowered = {c.lower(): c for c in frame.columns}
-    missing = [c for c in ("province", "weight") if c not in lowered]
-    if missing:
-        raise InputProblems(
-            [
-                Problem(
-                    str(path),
-                    1,
-                    None,
-                    f"missing column(s) {', '.join(missing)}; expected province, weight[, period, indicator]",
-                )
-            ]
-        )
-    frame = frame.rename(columns={v: k for k, v in lowered.items()})
-    problems = []
-    for i, row in zip(frame.index.tolist(), frame.itertuples(index=False)):
-        if provinces.try_resolve(row.province, "legacy") is None:
-            problems.append(Problem(str(path), i, "province", f"{row.province!r} is not one of the 63 old provinces"))
-        try:
-            if float(row.weight) < 0:
-                raise ValueError
-        except ValueError:
-            problems.append(Problem(str(path), i, "weight", f"{row.weight!r}; expected a number >= 0"))
-    if problems:
-        raise InputProblems(problems)
-    frame["weight"] = frame["weight"].astype(float)
-    return frame
 
 
 def harmonise_files(

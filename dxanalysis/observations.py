@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import provinces
 from .errors import InputProblems, Problem
 from .periods import parse_period_label
-from .readers import UNDECLARED, NumberFormat, check_input_file, iter_text_table, read_workbook
+from .readers import UNDECLARED, NumberFormat, check_input_file, iter_text_table, read_text_table, read_workbook
 from .row_checks import check_rows, finish_rows
 
 #: Problems kept from one file before the rest are only counted (a wholly wrong 200 MB file
@@ -239,6 +240,39 @@ def load_many(paths_: list[str | Path], number_format: NumberFormat = UNDECLARED
     if problems:
         raise InputProblems(problems)
     return frames
+
+
+def load_weights(path: str | Path) -> pd.DataFrame:
+    """Read a weights file: ``province, weight`` and optionally ``period, indicator``."""
+    path = Path(path)
+    frame = read_text_table(path)
+    lowered = {c.lower(): c for c in frame.columns}
+    missing = [c for c in ("province", "weight") if c not in lowered]
+    if missing:
+        raise InputProblems(
+            [
+                Problem(
+                    str(path),
+                    1,
+                    None,
+                    f"missing column(s) {', '.join(missing)}; expected province, weight[, period, indicator]",
+                )
+            ]
+        )
+    frame = frame.rename(columns={v: k for k, v in lowered.items()})
+    problems = []
+    for i, row in zip(frame.index.tolist(), frame.itertuples(index=False)):
+        if provinces.try_resolve(row.province, "legacy") is None:
+            problems.append(Problem(str(path), i, "province", f"{row.province!r} is not one of the 63 old provinces"))
+        try:
+            if float(row.weight) < 0:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(str(path), i, "weight", f"{row.weight!r}; expected a number >= 0"))
+    if problems:
+        raise InputProblems(problems)
+    frame["weight"] = frame["weight"].astype(float)
+    return frame
 
 
 def expand_data_argument(data: str | Path | None) -> list[Path]:

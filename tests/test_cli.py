@@ -145,12 +145,12 @@ def test_declared_separators_read_thousands_dots_and_the_merger_stays_exact(writ
 
 
 def test_separators_rewritten_once_for_the_batch(write, tmp_path):
-    from dxanalysis.batch import _read_with_separators
     from dxanalysis.observations import load_observations
+    from dxanalysis.publish import read_with_separators
     from dxanalysis.readers import NumberFormat
 
     eu = write("eu.csv", EU_FILE)
-    folder = _read_with_separators([eu], NumberFormat.from_args(",", "."), tmp_path / "build")
+    folder = read_with_separators([eu], NumberFormat.from_args(",", "."), tmp_path / "build")
     plain = load_observations(next(folder.glob("*.csv")))  # read back with no declaration at all
     assert plain["numerator"].tolist() == [1800.0, 1500.0, 1000.0]
 

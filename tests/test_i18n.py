@@ -22,9 +22,9 @@ ANY_LITERAL = re.compile(r"""["']([a-z0-9_]+\.[a-z0-9_.\- ]+)["']""")
 
 def _dynamic_families() -> dict[str, set[str]]:
     """Keys built at run time from data: every member must be in the catalog."""
-    from dxanalysis.batch import EXTRA_NOTEBOOKS, OVERVIEW_NOTEBOOK
     from dxanalysis.forecast import STATUSES
     from dxanalysis.index766 import COMPONENTS
+    from dxanalysis.publish import EXTRA_NOTEBOOKS, OVERVIEW_NOTEBOOK
     from dxanalysis.registry import load_targets
 
     figures = pd.read_csv(paths.NATIONAL_FIGURES_CSV)

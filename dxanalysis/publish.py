@@ -1,0 +1,121 @@
+"""After the province reports: the overview and other notebooks, forecasts.csv and index.html,
+listing every report a finished run with the same settings wrote; and the data read once with
+declared separators before the batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from . import paths, provinces
+from .batch_guards import report_complete
+from .execute import _stderr_to, execute_notebook
+from .index_page import index_html
+from .io import atomic_write_csv, atomic_write_text
+from .readers import NumberFormat
+
+if TYPE_CHECKING:
+    from .batch import BatchResult
+
+OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
+EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
+
+
+def earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: set[str], result: BatchResult) -> set[str]:
+    """Provinces an earlier finished run wrote into this folder with the same settings (as-of,
+    model, scenario, data, code): listed too, so a run for some provinces never drops the others
+    from index.html and forecasts.csv. Reports made with other settings are named in a note."""
+    same, other = set(), []
+    for stamp in sorted((out / "provinces").glob("*.settings")):
+        code = stamp.stem
+        if code in exclude or not report_complete(out, results_dir, code):
+            continue
+        if stamp.read_text(encoding="utf-8") == settings_key:
+            same.add(code)
+        else:
+            other.append(code)
+    if other:
+        result.notes.append(
+            f"{len(other)} earlier province report(s) in {out / 'provinces'} were made with other settings "
+            f"(as-of, model, scenario, data or code) and are not listed here: {', '.join(other)}"
+        )
+    return same
+
+
+def read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:
+    """The data read once with the declared separators, rewritten file by file (each keeps its
+    own province list) in the plain contract form into ``build/observations/``."""
+    from .observations import load_many
+    from .row_checks import OBSERVATION_COLUMNS
+
+    folder = build / "observations"
+    if folder.exists():
+        for old in folder.glob("*.csv"):
+            old.unlink()
+    columns = [c for c in OBSERVATION_COLUMNS if not c.startswith("source_")]
+    for number, (file, frame) in enumerate(zip(files, load_many(files, number_format)), start=1):
+        atomic_write_csv(frame[columns], folder / f"{number:02d}_{file.stem}.csv")
+    return folder
+
+
+def publish(
+    out: Path,
+    results_dir: Path,
+    published: list[str],
+    build_dir: Path,
+    data: str,
+    result: BatchResult,
+    extras: bool,
+    warm: bool,
+    lang: str = "en",
+) -> None:
+    from .index_page import national_png
+    from .pipeline import read_tables
+    from .report import read_results
+
+    # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
+    # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
+    tables = read_tables(build_dir)
+    built, scores = tables.forecasts, tables.scores
+    national = built[built["province_code"] == provinces.NATIONAL_CODE]
+    forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
+    atomic_write_csv(forecasts, out / "forecasts.csv")
+    first = built.iloc[0]
+    overview_params = {
+        "results_dir": str(results_dir),
+        "as_of": str(first["as_of"]),
+        "data": data,
+        "model": str(first["model"]),
+        "provinces_run": ",".join(published),
+        "build_dir": str(build_dir),
+        "lang": lang,
+    }
+    extra_reports = []
+    jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
+    if extras:
+        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data, "lang": lang}))
+        note = build_dir / "backtest_unavailable.txt"
+        if note.exists():
+            result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
+        else:
+            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
+    for name, params in jobs:
+        stem = Path(name).stem
+        try:
+            with _stderr_to(out / "batch.log"):
+                execute_notebook(
+                    paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
+                )
+            extra_reports.append(stem)
+        except BaseException as exc:
+            result.failed[stem] = (
+                f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
+            )
+    national = national_png(tables.harmonised, built, tables.fans, lang)
+    page = index_html(forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang)
+    atomic_write_text(page, out / "index.html")
+
+
+__all__ = ["publish", "earlier_reports", "read_with_separators", "OVERVIEW_NOTEBOOK", "EXTRA_NOTEBOOKS"]
