@@ -114,11 +114,14 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
         cmap="RdYlGn",
         vmin=0,
         vmax=1,
-        annot=True,
-        fmt=".2f",
+        annot=grid.map(lambda p: i18n.num(p, 2) if p == p else "").to_numpy(),  # the language's decimal mark
+        fmt="",
         annot_kws={"fontsize": 6},
         cbar_kws={"label": t("chart.p_hit_label")},
     )
+    bar = ax.collections[0].colorbar
+    bar.formatter = mticker.FuncFormatter(lambda x, _: i18n.num(x, 1))
+    bar.update_ticks()
     ax.set_xlabel(t("chart.target_axis"))
     ax.set_ylabel(t("chart.province_axis"))
     ax.set_title(t("overview.p_hit").lstrip("# "), loc="left")

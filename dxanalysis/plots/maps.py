@@ -8,6 +8,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from .. import i18n
 from ..i18n import t
@@ -107,6 +108,8 @@ def choropleth(
         ax.legend(handles=handles, loc="upper right", fontsize=6, frameon=True)
     else:
         bar = plt.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=colormap), ax=ax, fraction=0.035, pad=0.01)
+        bar.formatter = FuncFormatter(lambda x, _: i18n.num(x, 1 if vmax is not None and vmax <= 1 else 0))
+        bar.update_ticks()
         bar.set_label(unit, fontsize=7)
     return ax
 
