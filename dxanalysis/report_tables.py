@@ -104,27 +104,25 @@ def group_series(table: pd.DataFrame, indicator: str, codes: list[str] | None = 
 
 
 def comparison_table(table: pd.DataFrame, code: str, as_of: str | None = None) -> pd.DataFrame:
-    """Latest value of each indicator: the province, its region and the nation (ratio of sums)."""
+    """Latest value of each indicator: the province, its region and the nation (ratio of sums).
+
+    One aggregation for the region and one for the nation, every indicator at once."""
     region, members = region_codes(code)
+    data = table if as_of is None else table[table["period"] <= as_of]
+    own = data[(data["province_code"] == code) & data["complete"]].sort_values("period")
+    last = own.groupby("indicator").tail(1).set_index("indicator")
+    regional = ratio_of_sums(data, ["indicator", "period"], members).set_index(["indicator", "period"])["value"]
+    national = ratio_of_sums(data, ["indicator", "period"]).set_index(["indicator", "period"])["value"]
     rows = []
-    for indicator_id in sorted(table["indicator"].unique()):
-        data = table if as_of is None else table[table["period"] <= as_of]
-        own = data[(data["province_code"] == code) & (data["indicator"] == indicator_id) & data["complete"]]
-        if own.empty:
-            continue
-        last = own.sort_values("period").iloc[-1]
-        month = last["period"]
-        region_value, national_value = (
-            frame.loc[frame["period"] == month, "value"]
-            for frame in (group_series(data, indicator_id, members), group_series(data, indicator_id))
-        )
+    for indicator_id in sorted(last.index):
+        month, value = last.at[indicator_id, "period"], last.at[indicator_id, "value"]
         rows.append(
             {
                 t("col.indicator"): indicator(indicator_id),
-                t("col.month"): last["period"],
-                provinces.province_name(code): num(last["value"]),
-                t("col.region", region=i18n_region(region)): num(region_value.iloc[0]) if len(region_value) else "—",
-                t("col.national"): num(national_value.iloc[0]) if len(national_value) else "—",
+                t("col.month"): month,
+                provinces.province_name(code): num(value),
+                t("col.region", region=i18n_region(region)): num(regional.get((indicator_id, month))),
+                t("col.national"): num(national.get((indicator_id, month))),
             }
         )
     return pd.DataFrame(rows).set_index(t("col.indicator"))

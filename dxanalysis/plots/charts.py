@@ -230,8 +230,8 @@ def province_small_multiples(
     ``fans`` (the pipeline's ``fans.csv``) gives the forecast quantiles; without it they are
     computed here (one fit per chart)."""
     from .. import provinces
-    from ..forecast import fan, path_to
-    from ..report import group_series, region_codes
+    from ..forecast import fan, path_to, ratio_of_sums
+    from ..report import region_codes
 
     rows = result[(result["province_code"] == code) & ~result["deadline_passed"].astype(str).isin(["True", "true"])]
     rows = rows.sort_values(["deadline", "target_id"])
@@ -244,6 +244,9 @@ def province_small_multiples(
     # A fixed layout: tight_layout measures every label and costs more than the drawing itself.
     fig.subplots_adjust(left=0.065, right=0.985, top=1 - 1.3 / height, bottom=0.45 / height, hspace=0.5, wspace=0.2)
     region, members = region_codes(code) if code != "00" else ("", [])
+    # The comparison lines, every indicator at once (ratio of sums), sliced per panel below.
+    national = ratio_of_sums(table, ["indicator", "period"])
+    regional = ratio_of_sums(table, ["indicator", "period"], members) if members else national.iloc[:0]
     for ax, indicator in zip(axs.flat, indicators):
         targets = rows[rows["indicator"] == indicator]
         first = targets.iloc[0]
@@ -257,9 +260,9 @@ def province_small_multiples(
             future = fan(
                 table, code, indicator, until=str(targets["deadline"].max())[:7], as_of=as_of, model=model, scenario=scenario
             )
-        comparisons = {t("chart.national"): group_series(table, indicator)}
+        comparisons = {t("chart.national"): _one(national, indicator)}
         if members:
-            comparisons[t("chart.region", region=i18n.region(region))] = group_series(table, indicator, members)
+            comparisons[t("chart.region", region=i18n.region(region))] = _one(regional, indicator)
         verdicts = "; ".join(
             t("chart.target_by", value=i18n.target_number(r.target_value), year=str(r.deadline)[:4])
             + f": {i18n.status(r.status)}"
@@ -285,6 +288,11 @@ def province_small_multiples(
     fig.suptitle(t("chart.province_title", name=name), y=1 - 0.08 / height, va="top")
     source_line(fig, source)
     return fig
+
+
+def _one(aggregate: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One indicator's ``period, value`` rows of an aggregate computed for every indicator."""
+    return aggregate.loc[aggregate["indicator"] == indicator, ["period", "value"]]
 
 
 #: Markers of the reported national figures by scope.
