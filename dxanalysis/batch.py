@@ -250,7 +250,8 @@ def _run_batch(
     bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
     started = time.perf_counter()
 
-    settings_key = build.fingerprint("forecast")
+    # Reports an earlier run wrote are listed only when made the same way and in the same language.
+    settings_key = f"{build.fingerprint('forecast')} lang={lang}"
 
     def on_done(code: str, error: str | None) -> None:
         # The fingerprint is written as each province finishes: a killed batch resumes from here.

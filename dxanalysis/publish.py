@@ -39,7 +39,7 @@ def earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: se
     if other:
         result.notes.append(
             f"{len(other)} earlier province report(s) in {out / 'provinces'} were made with other settings "
-            f"(as-of, model, scenario, data or code) and are not listed here: {', '.join(other)}"
+            f"(as-of, model, scenario, data, code or language) and are not listed here: {', '.join(other)}"
         )
     return same
 

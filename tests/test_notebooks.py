@@ -137,6 +137,13 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
     assert set(forecasts["province_code"]) == {"00", "92"}
     assert any("other settings" in n and "01, 19" in n for n in other.notes), other.notes
+    # Another language: the English reports are not listed in a Vietnamese index either.
+    vietnamese = batch.run_batch(
+        ["46"], jobs=1, out_dir=out, notebook=tiny_notebook, extras=False, progress=False, lang="vi"
+    )
+    forecasts = pd.read_csv(out / "forecasts.csv", dtype={"province_code": str})
+    assert set(forecasts["province_code"]) == {"00", "46"}
+    assert any("other settings" in n and "01, 19" in n for n in vietnamese.notes), vietnamese.notes
     overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
     counts_cell = next(c for c in overview.cells if "\npassed =" in c.source or c.source.startswith("passed ="))
     counts = counts_cell.outputs[-1]["data"]["text/plain"]
