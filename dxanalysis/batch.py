@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths, provinces
-from .batch_guards import batch_lock, clean_leftovers, in_flight, kill_workers, report_complete
+from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete
 from .errors import DxError
 from .execute import _quiet_worker, execute_notebook, render_html
 from .io import atomic_write_text
@@ -156,129 +156,89 @@ def run_batch(
     """
     out = Path(out_dir or paths.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with batch_lock(out):
-        clean_leftovers(out)
-        try:
-            return _run_batch(
-                province_codes,
-                jobs,
-                as_of,
-                data,
-                scenario,
-                model,
-                out,
-                resume,
-                scheduler,
-                extras,
-                progress,
-                notebook,
-                fresh_kernels,
-                number_format,
-                lang,
-            )
-        finally:
-            clean_leftovers(out)  # a dead worker's half-written files
+    with batch_lock(out), cleaned_up(out):
+        notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
+        from tqdm import tqdm
 
+        from .observations import expand_data_argument
+        from .report import check_parameters, normalise_province
 
-def _run_batch(
-    province_codes,
-    jobs,
-    as_of,
-    data,
-    scenario,
-    model,
-    out,
-    resume,
-    scheduler,
-    extras,
-    progress,
-    notebook,
-    fresh_kernels,
-    number_format,
-    lang,
-) -> BatchResult:
-    notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
-    from tqdm import tqdm
+        results_dir = out / "results"
+        (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
+        # The entrance: provinces (codes or names, as typed) and the other parameters are checked once,
+        # before any kernel starts; the notebooks receive normalised codes.
+        codes = (
+            [normalise_province(c) for c in province_codes]
+            if province_codes
+            else (provinces.current_provinces()["code"].tolist())
+        )
+        data_abs = str(Path(data).resolve()) if data else ""
+        check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
+        from .i18n import check_language
 
-    from .observations import expand_data_argument
-    from .report import check_parameters, normalise_province
+        check_language(lang)
+        if number_format.declared:
+            data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
+        data_files = expand_data_argument(data_abs or None)
+        result = BatchResult()
+        # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
+        started = time.perf_counter()
+        build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
+        build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
+        result.seconds["pipeline"] = time.perf_counter() - started
+        warm = not fresh_kernels
+        todo: dict[str, dict] = {}
+        for code in codes:
+            parameters = {
+                "province": code,
+                "as_of": as_of,
+                "data": data_abs,
+                "targets": "",
+                "scenario": scenario,
+                "model": model,
+                "output_dir": str(results_dir),
+                "build_dir": str(build.dir),
+                "lang": lang,
+            }
+            stamp = out / "provinces" / f"{code}.fingerprint"
+            key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
+            if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
+                result.skipped.append(code)
+                continue
+            todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
+        workers = _jobs(jobs)
+        bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
+        started = time.perf_counter()
 
-    results_dir = out / "results"
-    (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
-    # The entrance: provinces (codes or names, as typed) and the other parameters are checked once,
-    # before any kernel starts; the notebooks receive normalised codes.
-    codes = (
-        [normalise_province(c) for c in province_codes]
-        if province_codes
-        else (provinces.current_provinces()["code"].tolist())
-    )
-    data_abs = str(Path(data).resolve()) if data else ""
-    check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
-    from .i18n import check_language
+        # Reports an earlier run wrote are listed only when made the same way and in the same language.
+        settings_key = f"{build.fingerprint('forecast')} lang={lang}"
 
-    check_language(lang)
-    if number_format.declared:
-        data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
-    data_files = expand_data_argument(data_abs or None)
-    result = BatchResult()
-    # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
-    started = time.perf_counter()
-    build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
-    build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
-    result.seconds["pipeline"] = time.perf_counter() - started
-    warm = not fresh_kernels
-    todo: dict[str, dict] = {}
-    for code in codes:
-        parameters = {
-            "province": code,
-            "as_of": as_of,
-            "data": data_abs,
-            "targets": "",
-            "scenario": scenario,
-            "model": model,
-            "output_dir": str(results_dir),
-            "build_dir": str(build.dir),
-            "lang": lang,
-        }
-        stamp = out / "provinces" / f"{code}.fingerprint"
-        key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
-        if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
-            result.skipped.append(code)
-            continue
-        todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
-    workers = _jobs(jobs)
-    bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
-    started = time.perf_counter()
+        def on_done(code: str, error: str | None) -> None:
+            # The fingerprint is written as each province finishes: a killed batch resumes from here.
+            # The settings stamp lets a later run with the same settings list this report too.
+            settings_stamp = todo[code]["stamp"].with_suffix(".settings")
+            if error is None:
+                atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+                atomic_write_text(settings_key, settings_stamp)
+            else:
+                todo[code]["stamp"].unlink(missing_ok=True)
+                settings_stamp.unlink(missing_ok=True)
 
-    # Reports an earlier run wrote are listed only when made the same way and in the same language.
-    settings_key = f"{build.fingerprint('forecast')} lang={lang}"
-
-    def on_done(code: str, error: str | None) -> None:
-        # The fingerprint is written as each province finishes: a killed batch resumes from here.
-        # The settings stamp lets a later run with the same settings list this report too.
-        settings_stamp = todo[code]["stamp"].with_suffix(".settings")
-        if error is None:
-            atomic_write_text(todo[code]["key"], todo[code]["stamp"])
-            atomic_write_text(settings_key, settings_stamp)
-        else:
-            todo[code]["stamp"].unlink(missing_ok=True)
-            settings_stamp.unlink(missing_ok=True)
-
-    outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done)
-    result.seconds["provinces"] = time.perf_counter() - started
-    bar.close()
-    for code, error in sorted(outcomes.items()):
-        if error is None:
-            result.succeeded.append(code)
-        else:
-            result.failed[code] = error
-    this_run = set(result.succeeded) | set(result.skipped)
-    published = sorted(this_run | earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
-    started = time.perf_counter()
-    if published:
-        publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
-    result.seconds["publish"] = time.perf_counter() - started
-    return result
+        outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done)
+        result.seconds["provinces"] = time.perf_counter() - started
+        bar.close()
+        for code, error in sorted(outcomes.items()):
+            if error is None:
+                result.succeeded.append(code)
+            else:
+                result.failed[code] = error
+        this_run = set(result.succeeded) | set(result.skipped)
+        published = sorted(this_run | earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
+        started = time.perf_counter()
+        if published:
+            publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
+        result.seconds["publish"] = time.perf_counter() - started
+        return result
 
 
 def _run_jobs(

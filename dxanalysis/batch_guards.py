@@ -48,6 +48,17 @@ def clean_leftovers(out: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def cleaned_up(out: Path):
+    """Leftovers of a killed run removed before this run, and this run's (a dead worker's
+    half-written files) after it, however it ends."""
+    clean_leftovers(out)
+    try:
+        yield
+    finally:
+        clean_leftovers(out)
+
+
 def report_complete(out: Path, results_dir: Path, code: str) -> bool:
     """For --resume: the province's notebook, HTML and results exist and are whole, not just present."""
     import nbformat
@@ -73,4 +84,4 @@ def in_flight(out: Path, code: str) -> Path:
     return out / "provinces" / f".{code}.in-flight"
 
 
-__all__ = ["batch_lock", "clean_leftovers", "report_complete", "kill_workers", "in_flight"]
+__all__ = ["batch_lock", "clean_leftovers", "cleaned_up", "report_complete", "kill_workers", "in_flight"]
