@@ -105,7 +105,6 @@ def index_html(
 
 def _maps_png(forecasts: pd.DataFrame, scores: pd.DataFrame | None) -> str:
     """The overview's maps as a base64 PNG, embedded in the page (it works offline and from file://)."""
-
     import matplotlib
 
     matplotlib.use("Agg")

@@ -60,8 +60,10 @@ CHUNK_SCHEMA = pa.DataFrameSchema(OBSERVATION_SCHEMA.columns, strict=True, coerc
 # --------------------------------------------------------------------------- cells
 
 
-def _blank(cell) -> bool:
-    return is_blank(cell)
+def canonical_province(label: str) -> str | None:
+    """A province label's code in either list (old 63 or new 34), so a code and a name are one key;
+    ``None`` when it is in neither."""
+    return provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current")
 
 
 def _parse_column(cells: pd.Series, number_format: NumberFormat) -> tuple[np.ndarray, list[str | None]]:
@@ -69,7 +71,7 @@ def _parse_column(cells: pd.Series, number_format: NumberFormat) -> tuple[np.nda
     cache: dict = {}
     numbers, messages = np.empty(len(cells)), []
     for i, cell in enumerate(cells.tolist()):
-        key = (type(cell), cell) if not _blank(cell) else None
+        key = (type(cell), cell) if not is_blank(cell) else None
         if key not in cache:
             cache[key] = parse_number(cell, number_format)
         numbers[i], message = cache[key]
@@ -78,7 +80,7 @@ def _parse_column(cells: pd.Series, number_format: NumberFormat) -> tuple[np.nda
 
 
 def _province_text(cell) -> str:
-    if _blank(cell):
+    if is_blank(cell):
         return ""
     if isinstance(cell, float):
         return provinces._code_form(cell) or str(cell).strip()
@@ -88,7 +90,7 @@ def _province_text(cell) -> str:
 def _period_of(cell) -> str | None:
     if isinstance(cell, str):
         return cell if is_period(cell) else None
-    return None if _blank(cell) else parse_period_label(cell)
+    return None if is_blank(cell) else parse_period_label(cell)
 
 
 def _decimals(cell) -> int:
@@ -136,7 +138,7 @@ class RowChecks:
         canonical: dict[str, str | None] = {}
         verdicts: dict[str, str | None] = {}
         for label in province.unique():
-            canonical[label] = label and (provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current"))
+            canonical[label] = label and canonical_province(label)
             verdicts[label] = None
             if not label:
                 verdicts[label] = "empty; expected a province code or name"
@@ -158,7 +160,7 @@ class RowChecks:
         return period
 
     def indicator(self, indicators: dict) -> pd.Series:
-        indicator = self.column("indicator").map(lambda c: "" if _blank(c) else str(c).strip())
+        indicator = self.column("indicator").map(lambda c: "" if is_blank(c) else str(c).strip())
         for i in np.flatnonzero(~indicator.isin(list(indicators)).to_numpy()):
             self.add(i, "indicator", f"unknown indicator {indicator.iloc[i]!r}; expected one of: {', '.join(indicators)}")
         return indicator
@@ -223,7 +225,7 @@ class RowChecks:
                     f"{stated_value[i]:g} does not match numerator/denominator*100 = {ratio[i]:.4g}; expected them to agree",
                 )
         value = np.where(usable & ~stated, ratio, stated_value)
-        nothing = ~stated & np.isnan(numerator) & np.isnan(denominator) & np.array([_blank(c) for c in cells])
+        nothing = ~stated & np.isnan(numerator) & np.isnan(denominator) & np.array([is_blank(c) for c in cells])
         for i in np.flatnonzero(nothing):
             self.add(i, self.value_column(i), "empty; expected a value (percent) or a numerator and denominator")
         outside = ~np.isnan(value) & (value >= 0) & ((value < lower) | (value > upper)) & known
@@ -238,7 +240,7 @@ class RowChecks:
     def duplicates(self, out: pd.DataFrame) -> None:
         """One problem per repeated (province, period, indicator); a province's code and name are one key."""
         province_ids, labels = pd.factorize(out["province"])
-        canonical = [provinces.try_resolve(x, "legacy") or provinces.try_resolve(x, "current") or x for x in labels]
+        canonical = [canonical_province(x) or x for x in labels]
         canonical_ids = pd.factorize(pd.Series(canonical, dtype=object))[0][province_ids]
         period_ids, periods = pd.factorize(out["period"])
         indicator_ids, indicators = pd.factorize(out["indicator"])
@@ -283,9 +285,11 @@ def check_rows(rows: pd.DataFrame, number_format: NumberFormat = UNDECLARED) -> 
     numerator, denominator = checks.counts()
     value = checks.value(numerator, denominator, lower, upper, known)
     weight = checks.numbers("weight")
-    complete = checks.column("complete").map(lambda c: True if _blank(c) else str(c).strip().lower() in ("true", "1", "yes"))
+    complete = checks.column("complete").map(
+        lambda c: True if is_blank(c) else str(c).strip().lower() in ("true", "1", "yes")
+    )
     checks.raise_problems()
-    source = checks.column("source").map(lambda c: "" if _blank(c) else str(c).strip())
+    source = checks.column("source").map(lambda c: "" if is_blank(c) else str(c).strip())
     out = pd.DataFrame(
         {
             "province": _shared(province),
@@ -346,6 +350,7 @@ __all__ = [
     "check_rows",
     "finish_rows",
     "RowChecks",
+    "canonical_province",
     "OBSERVATION_COLUMNS",
     "OBSERVATION_SCHEMA",
     "VALUE_TOLERANCE",

@@ -21,7 +21,7 @@ from .harmonise import harmonise
 from .observations import checked_parts
 from .provinces import MERGER_PERIOD
 from .readers import UNDECLARED, NumberFormat
-from .row_checks import RowChecks
+from .row_checks import RowChecks, canonical_province
 
 #: Rows harmonised at once when a large file is checked block by block.
 BLOCK_ROWS = 250_000
@@ -81,7 +81,7 @@ def _check_duplicates(parts: list[pd.DataFrame]) -> None:
     ids: dict[str, dict] = {"province": {}, "period": {}, "indicator": {}}
 
     def province_id(label: str) -> int:
-        canonical = provinces.try_resolve(label, "legacy") or provinces.try_resolve(label, "current") or label
+        canonical = canonical_province(label) or label
         return codes.setdefault(canonical, len(codes))
 
     keys = []

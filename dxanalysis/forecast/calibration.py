@@ -85,22 +85,22 @@ def calibrate(table, model: str, as_of: str | None = None) -> Calibration:
     """
     import pandas as pd
 
-    from ..backtest import backtest
-    from ..errors import DxError
-
     data = table if as_of is None else table[table["period"] <= as_of]
     key = (int(pd.util.hash_pandas_object(data, index=False).sum()), len(data), model)
     if key in _CACHE:  # the forecast and its fans, computed in one process, share one backtest
         return _CACHE[key]
     _CACHE.clear()
-    _CACHE[key] = _calibrate(data, model, backtest, DxError)
+    _CACHE[key] = _calibrate(data, model)
     return _CACHE[key]
 
 
 _CACHE: dict[tuple, Calibration] = {}
 
 
-def _calibrate(data, model: str, backtest, DxError) -> Calibration:  # noqa: N803 - the class, passed in
+def _calibrate(data, model: str) -> Calibration:
+    from ..backtest import backtest  # the backtest imports the forecast package: imported on use
+    from ..errors import DxError
+
     try:
         result = backtest(data, models=(model,))
     except DxError as exc:

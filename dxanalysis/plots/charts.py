@@ -124,7 +124,7 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
     bar.update_ticks()
     ax.set_xlabel(t("chart.target_axis"))
     ax.set_ylabel(t("chart.province_axis"))
-    ax.set_title(t("overview.p_hit").lstrip("# "), loc="left")
+    ax.set_title(t("chart.p_hit_title"), loc="left")
     ax.tick_params(axis="both", labelsize=7)
     return ax
 
