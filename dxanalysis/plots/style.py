@@ -22,6 +22,9 @@ def apply_style() -> None:
             "axes.titlesize": 10,
             "figure.titlesize": 12,
             "svg.hashsalt": "dxanalysis",
+            # Titles at a fixed height: matplotlib otherwise measures every axis's tick labels to
+            # lift a title clear of ticks drawn on top, which no chart here has.
+            "axes.titley": 1.0,
         }
     )
 
@@ -53,7 +56,8 @@ def show(fig: plt.Figure, alt: str | None = None, tight: bool = False) -> None:
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight" if tight else None)
+    # zlib level 3 instead of 6: a PNG about 1% larger, written in two thirds of the time.
+    fig.savefig(buffer, format="png", bbox_inches="tight" if tight else None, pil_kwargs={"compress_level": 3})
     text = alt or describe(fig)
     plt.close(fig)
     display(Image(data=buffer.getvalue(), metadata={"alt": text}))
