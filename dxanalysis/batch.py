@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths, provinces
-from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete
+from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
 from .errors import DxError
 from .execute import _quiet_worker, execute_notebook, render_html
 from .io import atomic_write_text
@@ -177,76 +177,109 @@ def run_batch(
         from .i18n import check_language
 
         check_language(lang)
-        if number_format.declared:
-            data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
-        data_files = expand_data_argument(data_abs or None)
-        result = BatchResult()
-        # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
-        started = time.perf_counter()
-        build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
-        build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
-        result.seconds["pipeline"] = time.perf_counter() - started
-        warm = not fresh_kernels
-        todo: dict[str, dict] = {}
-        for code in codes:
-            parameters = {
-                "province": code,
-                "as_of": as_of,
-                "data": data_abs,
-                "targets": "",
-                "scenario": scenario,
-                "model": model,
-                "output_dir": str(results_dir),
-                "build_dir": str(build.dir),
-                "lang": lang,
-            }
-            stamp = out / "provinces" / f"{code}.fingerprint"
-            key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
-            if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
-                result.skipped.append(code)
-                continue
-            todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
-        workers = _jobs(jobs)
-        bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
-        started = time.perf_counter()
+        # The workers start now and get their kernels ready while the pipeline runs (not with
+        # --resume, where there may be nothing left to run).
+        early = None if scheduler or resume else _start_pool(min(_jobs(jobs), len(codes)), out, notebook, not fresh_kernels)
+        with stopped_on_error(early):
+            if number_format.declared:
+                data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
+            data_files = expand_data_argument(data_abs or None)
+            result = BatchResult()
+            # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
+            started = time.perf_counter()
+            build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
+            build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
+            result.seconds["pipeline"] = time.perf_counter() - started
+            warm = not fresh_kernels
+            todo: dict[str, dict] = {}
+            for code in codes:
+                parameters = {
+                    "province": code,
+                    "as_of": as_of,
+                    "data": data_abs,
+                    "targets": "",
+                    "scenario": scenario,
+                    "model": model,
+                    "output_dir": str(results_dir),
+                    "build_dir": str(build.dir),
+                    "lang": lang,
+                }
+                stamp = out / "provinces" / f"{code}.fingerprint"
+                key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
+                if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
+                    result.skipped.append(code)
+                    continue
+                todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
+            workers = _jobs(jobs)
+            bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
+            started = time.perf_counter()
 
-        # Reports an earlier run wrote are listed only when made the same way and in the same language.
-        settings_key = f"{build.fingerprint('forecast')} lang={lang}"
+            # Reports an earlier run wrote are listed only when made the same way and in the same language.
+            settings_key = f"{build.fingerprint('forecast')} lang={lang}"
 
-        def on_done(code: str, error: str | None) -> None:
-            # The fingerprint is written as each province finishes: a killed batch resumes from here.
-            # The settings stamp lets a later run with the same settings list this report too.
-            settings_stamp = todo[code]["stamp"].with_suffix(".settings")
-            if error is None:
-                atomic_write_text(todo[code]["key"], todo[code]["stamp"])
-                atomic_write_text(settings_key, settings_stamp)
-            else:
-                todo[code]["stamp"].unlink(missing_ok=True)
-                settings_stamp.unlink(missing_ok=True)
+            def on_done(code: str, error: str | None) -> None:
+                # The fingerprint is written as each province finishes: a killed batch resumes from here.
+                # The settings stamp lets a later run with the same settings list this report too.
+                settings_stamp = todo[code]["stamp"].with_suffix(".settings")
+                if error is None:
+                    atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+                    atomic_write_text(settings_key, settings_stamp)
+                else:
+                    todo[code]["stamp"].unlink(missing_ok=True)
+                    settings_stamp.unlink(missing_ok=True)
 
-        outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done)
-        result.seconds["provinces"] = time.perf_counter() - started
-        bar.close()
-        for code, error in sorted(outcomes.items()):
-            if error is None:
-                result.succeeded.append(code)
-            else:
-                result.failed[code] = error
-        this_run = set(result.succeeded) | set(result.skipped)
-        published = sorted(this_run | earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result))
-        started = time.perf_counter()
-        if published:
-            publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
-        result.seconds["publish"] = time.perf_counter() - started
-        return result
+            outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done, early)
+            result.seconds["provinces"] = time.perf_counter() - started
+            bar.close()
+            for code, error in sorted(outcomes.items()):
+                if error is None:
+                    result.succeeded.append(code)
+                else:
+                    result.failed[code] = error
+            this_run = set(result.succeeded) | set(result.skipped)
+            earlier = earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result)
+            published = sorted(this_run | earlier)
+            started = time.perf_counter()
+            if published:
+                publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
+            result.seconds["publish"] = time.perf_counter() - started
+            return result
+
+
+def _start_pool(workers: int, out: Path, notebook: Path, warm: bool) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, started now: with ``warm``, each gets its kernel ready
+    (:func:`dxanalysis.execute._quiet_worker`) while the caller goes on."""
+    out.mkdir(parents=True, exist_ok=True)
+    # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
+    # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=_quiet_worker,
+        initargs=(str(out / "batch.log"), str(notebook.parent) if warm else None),
+        mp_context=multiprocessing.get_context("spawn"),
+    )
+    for _ in range(workers):  # a process is spawned per task submitted while none is idle
+        pool.submit(os.getpid)
+    return pool
 
 
 def _run_jobs(
-    todo: dict[str, dict], workers: int, out: Path, scheduler: str | None, bar, notebook: str, warm: bool, on_done
+    todo: dict[str, dict],
+    workers: int,
+    out: Path,
+    scheduler: str | None,
+    bar,
+    notebook: str,
+    warm: bool,
+    on_done,
+    early: ProcessPoolExecutor | None = None,
 ) -> dict[str, str | None]:
-    """Run the province jobs; ``on_done(code, error)`` is called as each one finishes."""
+    """Run the province jobs; ``on_done(code, error)`` is called as each one finishes. ``early``
+    is a pool already started for them (:func:`_start_pool`), used for the first round."""
     outcomes: dict[str, str | None] = {}
     if not todo:
+        if early is not None:
+            early.shutdown(wait=False, cancel_futures=True)
         return outcomes
     if scheduler:
         from .distributed_runner import run_on_cluster
@@ -258,22 +291,14 @@ def _run_jobs(
             on_done(code, error)
             bar.update(1)
         return outcomes
-    out.mkdir(parents=True, exist_ok=True)
-    # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
-    # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.
-    context = multiprocessing.get_context("spawn")
     deaths: dict[str, int] = {}
     pending = list(todo)
     while pending:  # one round per pool; a pool that breaks is rebuilt for the unfinished provinces
         # A province that was in flight when a worker died is rerun alone: a second death is then its own.
         suspects = [code for code in pending if deaths.get(code)]
         round_codes, round_workers = (suspects[:1], 1) if suspects else (pending, workers)
-        with ProcessPoolExecutor(
-            max_workers=round_workers,
-            initializer=_quiet_worker,
-            initargs=(str(out / "batch.log"),),
-            mp_context=context,
-        ) as pool:
+        pool, early = early or _start_pool(round_workers, out, Path(notebook), warm), None
+        with pool:
             futures = {
                 pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
                 for code in round_codes

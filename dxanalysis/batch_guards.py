@@ -84,4 +84,21 @@ def in_flight(out: Path, code: str) -> Path:
     return out / "provinces" / f".{code}.in-flight"
 
 
-__all__ = ["batch_lock", "clean_leftovers", "cleaned_up", "report_complete", "kill_workers", "in_flight"]
+@contextlib.contextmanager
+def stopped_on_error(pool: ProcessPoolExecutor | None):
+    """A pool started ahead of its work is not left running when the work never comes: after an
+    error its workers finish getting ready and exit, stopping their kernels (the error is reported
+    without waiting for them); on Ctrl-C or SIGTERM they are killed."""
+    try:
+        yield
+    except Exception:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    except BaseException:
+        if pool is not None:
+            kill_workers(pool)
+        raise
+
+
+__all__ = ["batch_lock", "clean_leftovers", "cleaned_up", "report_complete", "kill_workers", "in_flight", "stopped_on_error"]

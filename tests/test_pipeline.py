@@ -42,13 +42,26 @@ def test_steps_rerun_only_when_their_inputs_change(tmp_path):
     assert Pipeline(tmp_path / "b", data=str(data), as_of="2026-06").run(("harmonise", "forecast")).ran == ["forecast"]
 
 
-def test_bad_data_fails_once_before_any_kernel(tmp_path):
+def test_bad_data_fails_once_before_any_report_and_leaves_no_workers(tmp_path):
+    import psutil
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     bad = tmp_path / "bad.csv"
     bad.write_text("province,period,indicator,numerator,denominator\n01,2026-13,online_records,1,2\n", encoding="utf-8")
     with pytest.raises(InputProblems, match="2026-13"):
-        batch.run_batch(["01", "79"], jobs=1, data=str(bad), out_dir=tmp_path / "r", extras=False, progress=False)
+        batch.run_batch(["01", "79"], jobs=2, data=str(bad), out_dir=tmp_path / "r", extras=False, progress=False)
     assert not (tmp_path / "r" / "provinces").exists()
     assert not (tmp_path / "r" / "index.html").exists()
+    # The workers (started while the pipeline ran) and their warm kernels stop by themselves.
+    # (multiprocessing's resource tracker lives as long as this process, by design)
+    started = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.pid not in before and "resource_tracker" not in " ".join(p.cmdline())
+    ]
+    assert started, "the workers were started while the pipeline ran"
+    _, alive = psutil.wait_procs(started, timeout=30)
+    assert not [" ".join(p.cmdline()[:4]) for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
 @pytest.mark.notebook
@@ -99,6 +112,48 @@ def test_warm_kernel_falls_back_to_a_fresh_one_after_a_failure(tmp_path):
     assert warm._kernel["km"] is None and not first.is_alive()  # shut down after the failure
     assert probe_says() == "False None"  # and the next notebook gets a fresh one
     assert warm._kernel["km"] is not None and warm._kernel["km"] is not first
+
+
+@pytest.mark.notebook
+def test_warm_kernel_freezes_survivors_and_still_collects_their_cycles(tmp_path):
+    import nbformat
+
+    from dxanalysis import warm
+
+    def run(source: str) -> str:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nb.metadata["kernelspec"] = {"name": paths.KERNEL_NAME, "display_name": "Python (dxanalysis)", "language": "python"}
+        nbformat.write(nb, tmp_path / "in.ipynb")
+        batch.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, warm=True)
+        outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
+        return "".join(o.get("text", "") for o in outputs).strip()
+
+    marker = tmp_path / "collected"
+    # A cycle that outlives its notebook (kept in a module), so it is frozen at the next reset...
+    run(
+        "import json, pathlib\n"
+        "class Probe:\n"
+        # (bound now: the notebook's names are gone by the time it is collected)
+        f"    def __del__(self, write=pathlib.Path({str(marker)!r}).write_text): write('yes')\n"
+        "probe = Probe(); probe.me = probe; json._dx_probe = probe"
+    )
+    assert run("import gc; print(gc.get_freeze_count() > 0)") == "True"  # survivors are frozen
+    run("import json; del json._dx_probe")  # ...and becomes garbage only later
+    for _ in range(warm.FULL_COLLECTION_EVERY):
+        run("pass")
+    assert marker.exists(), "a cycle among frozen objects was never collected"
+
+
+def test_the_warm_engine_imports_first_and_papermill_finds_it():
+    import subprocess
+    import sys
+
+    # papermill loads entry points while it is being imported: importing the engine's module
+    # first once made papermill ask for a half-imported class
+    code = "from dxanalysis import warm; import papermill.engines as e; print(e.papermill_engines.get_engine('dxwarm'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "WarmKernelEntry" in done.stdout
 
 
 def test_fingerprints_cover_the_code_each_step_runs():
