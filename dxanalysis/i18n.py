@@ -52,10 +52,10 @@ def language() -> str:
 @functools.lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
     """The message catalog: key -> {language: text}."""
-    import yaml
+    from .io import load_yaml
 
     with open(CATALOG, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return load_yaml(handle)
 
 
 def placeholders(text: str) -> set[str]:

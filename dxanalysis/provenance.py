@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import yaml
-
 from . import paths
+from .io import load_yaml
 
 #: The word every synthetic row's ``source`` carries (see dxanalysis.synthetic).
 SYNTHETIC_MARK = "SYNTHETIC"
@@ -39,7 +38,7 @@ def data_files(root: Path = paths.DATA_DIR) -> list[Path]:
 
 def read_sidecar(path: Path) -> dict:
     with open(sidecar_of(path), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return load_yaml(handle)
 
 
 def check_all(root: Path = paths.DATA_DIR) -> list[str]:

@@ -12,6 +12,7 @@ import yaml
 
 from . import paths
 from .errors import DxError
+from .io import load_yaml
 
 #: Every national target is a floor ("at least"); the forecast engine scores P(value >= threshold).
 #: A ceiling target would need its own pace and status rules, so it is refused rather than misread.
@@ -47,7 +48,7 @@ def read_yaml(path: Path) -> dict:
     """A YAML file of ``params/`` as a dict; a missing, unreadable or invalid file is a clear error."""
     try:
         with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle) or {}
+            return load_yaml(handle) or {}
     except OSError as exc:
         raise DxError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
