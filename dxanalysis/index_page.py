@@ -132,14 +132,10 @@ def national_png(table: pd.DataFrame, forecasts: pd.DataFrame, fans: pd.DataFram
 def figure_png(fig, dpi: int = 72) -> str:
     """A figure as base64 PNG for embedding in a page (closed afterwards)."""
     import base64
-    import io
 
-    import matplotlib.pyplot as plt
+    from .plots.style import png_bytes
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(png_bytes(fig, dpi=dpi)).decode("ascii")
 
 
 __all__ = ["index_html", "national_png", "figure_png"]

@@ -15,7 +15,7 @@ from .charts import (
     reliability_plot,
 )
 from .maps import MAP_PANELS, _province_shapes, choropleth, overview_maps
-from .style import BLUE, apply_style, describe, show, source_line
+from .style import BLUE, apply_style, describe, png_bytes, show, source_line
 
 __all__ = [
     "BLUE",
@@ -30,6 +30,7 @@ __all__ = [
     "national_trajectory",
     "overview_maps",
     "p_hit_heatmap",
+    "png_bytes",
     "province_small_multiples",
     "ranking",
     "reliability_plot",

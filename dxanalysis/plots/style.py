@@ -25,6 +25,9 @@ def apply_style() -> None:
             # Titles at a fixed height: matplotlib otherwise measures every axis's tick labels to
             # lift a title clear of ticks drawn on top, which no chart here has.
             "axes.titley": 1.0,
+            # Glyphs as designed, not snapped to the pixel grid: the same look at this size, and a
+            # tenth of a province figure's time (FreeType's autohinter ran for every glyph).
+            "text.hinting": "no_hinting",
         }
     )
 
@@ -47,17 +50,23 @@ def describe(fig: plt.Figure) -> str:
     return "; ".join(dict.fromkeys(" ".join(t.split()) for t in titles if t.strip()))
 
 
+def png_bytes(fig: plt.Figure, tight: bool = False, dpi: float | None = None) -> bytes:
+    """A figure as PNG (then closed). ``tight`` crops to the drawn area (a figure not laid out by
+    hand); without it there is no second layout pass."""
+    import io
+
+    buffer = io.BytesIO()
+    # zlib level 3 instead of 6: a PNG about 1% larger, written in two thirds of the time.
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None, pil_kwargs={"compress_level": 3})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def show(fig: plt.Figure, alt: str | None = None, tight: bool = False) -> None:
     """Display a figure as PNG with a text alternative (``alt``, default :func:`describe`), kept in
     the output's metadata for the HTML report. ``tight`` crops to the drawn area (a figure not laid
     out by hand); without it there is no second layout pass."""
-    import io
-
     from IPython.display import Image, display
 
-    buffer = io.BytesIO()
-    # zlib level 3 instead of 6: a PNG about 1% larger, written in two thirds of the time.
-    fig.savefig(buffer, format="png", bbox_inches="tight" if tight else None, pil_kwargs={"compress_level": 3})
     text = alt or describe(fig)
-    plt.close(fig)
-    display(Image(data=buffer.getvalue(), metadata={"alt": text}))
+    display(Image(data=png_bytes(fig, tight), metadata={"alt": text}))
