@@ -30,7 +30,7 @@ from pathlib import Path
 from . import paths, provinces
 from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
 from .errors import DxError
-from .execute import _quiet_worker, execute_notebook, render_html
+from .execute import _quiet_worker, execute_notebook, failure_message, render_html
 from .io import atomic_write_text
 from .pipeline import STEPS, Pipeline
 from .publish import earlier_reports, publish, read_with_separators
@@ -86,9 +86,7 @@ def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm
         )
         return code, None
     except BaseException as exc:  # reported in the summary, never lost
-        message = str(exc).strip().splitlines()
-        short = next((line for line in reversed(message) if line.strip()), type(exc).__name__)
-        return code, f"{type(exc).__name__}: {short[:500]}"
+        return code, failure_message(exc)
     finally:
         marker.unlink(missing_ok=True)
 
@@ -166,7 +164,7 @@ def run_batch(
         results_dir = out / "results"
         (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
         # The entrance: provinces (codes or names, as typed) and the other parameters are checked once,
-        # before any kernel starts; the notebooks receive normalised codes.
+        # before any worker starts; the notebooks receive normalised codes.
         codes = (
             [normalise_province(c) for c in province_codes]
             if province_codes
@@ -185,7 +183,7 @@ def run_batch(
                 data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
             data_files = expand_data_argument(data_abs or None)
             result = BatchResult()
-            # The pipeline, once, before any kernel: bad data fails here, with every problem listed.
+            # The pipeline, once, before any report: bad data fails here, with every problem listed.
             started = time.perf_counter()
             build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
             build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
@@ -228,7 +226,7 @@ def run_batch(
                     todo[code]["stamp"].unlink(missing_ok=True)
                     settings_stamp.unlink(missing_ok=True)
 
-            outcomes = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done, early)
+            outcomes, pool = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done, early)
             result.seconds["provinces"] = time.perf_counter() - started
             bar.close()
             for code, error in sorted(outcomes.items()):
@@ -240,8 +238,11 @@ def run_batch(
             earlier = earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result)
             published = sorted(this_run | earlier)
             started = time.perf_counter()
-            if published:
-                publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang)
+            with stopped_on_error(pool):
+                if published:
+                    publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang, pool)
+                if pool is not None:
+                    pool.shutdown(wait=True)
             result.seconds["publish"] = time.perf_counter() - started
             return result
 
@@ -273,14 +274,17 @@ def _run_jobs(
     warm: bool,
     on_done,
     early: ProcessPoolExecutor | None = None,
-) -> dict[str, str | None]:
+) -> tuple[dict[str, str | None], ProcessPoolExecutor | None]:
     """Run the province jobs; ``on_done(code, error)`` is called as each one finishes. ``early``
-    is a pool already started for them (:func:`_start_pool`), used for the first round."""
+    is a pool already started for them (:func:`_start_pool`), used for the first round.
+
+    Returns the outcomes and the last pool, still running when none of its workers died (its warm
+    workers then run the publishing notebooks; the caller shuts it down)."""
     outcomes: dict[str, str | None] = {}
     if not todo:
         if early is not None:
             early.shutdown(wait=False, cancel_futures=True)
-        return outcomes
+        return outcomes, None
     if scheduler:
         from .distributed_runner import run_on_cluster
 
@@ -290,7 +294,7 @@ def _run_jobs(
             outcomes[code] = error
             on_done(code, error)
             bar.update(1)
-        return outcomes
+        return outcomes, None
     deaths: dict[str, int] = {}
     pending = list(todo)
     while pending:  # one round per pool; a pool that breaks is rebuilt for the unfinished provinces
@@ -298,25 +302,28 @@ def _run_jobs(
         suspects = [code for code in pending if deaths.get(code)]
         round_codes, round_workers = (suspects[:1], 1) if suspects else (pending, workers)
         pool, early = early or _start_pool(round_workers, out, Path(notebook), warm), None
-        with pool:
-            futures = {
-                pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
-                for code in round_codes
-            }
-            broken = False
-            try:
-                for future in as_completed(futures):
-                    try:
-                        code, error = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    outcomes[code] = error
-                    on_done(code, error)
-                    bar.update(1)
-            except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, never leave them running
-                kill_workers(pool)
-                raise
+        futures = {
+            pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
+            for code in round_codes
+        }
+        broken = False
+        try:
+            for future in as_completed(futures):
+                try:
+                    code, error = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                outcomes[code] = error
+                on_done(code, error)
+                bar.update(1)
+        except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, never leave them running
+            kill_workers(pool)
+            raise
+        pending = [code for code in pending if code not in outcomes]
+        if not (broken or suspects or pending):
+            return outcomes, pool  # healthy, and no more rounds: kept for the publishing notebooks
+        pool.shutdown(wait=True)
         if broken:
             for code in round_codes:
                 if code not in outcomes and in_flight(out, code).exists():
@@ -330,7 +337,7 @@ def _run_jobs(
                         on_done(code, outcomes[code])
                         bar.update(1)
         pending = [code for code in pending if code not in outcomes]
-    return outcomes
+    return outcomes, None
 
 
 __all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

@@ -32,6 +32,13 @@ def _strip_volatile(nb) -> None:
             del cell.metadata["tags"]
 
 
+def failure_message(exc: BaseException) -> str:
+    """One line for a batch's failure summary: the exception's type and its last non-empty line."""
+    lines = str(exc).strip().splitlines()
+    short = next((line for line in reversed(lines) if line.strip()), type(exc).__name__)
+    return f"{type(exc).__name__}: {short[:500]}"
+
+
 def is_dead_kernel(exc: BaseException) -> bool:
     """True for a kernel that died before replying (papermill #511: port races under many processes)."""
     text = f"{type(exc).__name__}: {exc}"
@@ -188,4 +195,4 @@ def _follow_parent(parent: int, every: float = 0.5) -> None:
     os._exit(1)
 
 
-__all__ = ["execute_notebook", "render_html", "is_dead_kernel"]
+__all__ = ["execute_notebook", "render_html", "is_dead_kernel", "failure_message"]

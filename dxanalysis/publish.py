@@ -4,6 +4,7 @@ declared separators before the batch."""
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from . import paths, provinces
 from .batch_guards import report_complete
-from .execute import _stderr_to, execute_notebook
+from .execute import _stderr_to, execute_notebook, failure_message
 from .index_page import index_html
 from .io import atomic_write_csv, atomic_write_text
 from .readers import NumberFormat
@@ -44,6 +45,29 @@ def earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: se
     return same
 
 
+def notebook_job(name: str, params: dict, out_dir: str, warm: bool) -> str | None:
+    """Run one of the publishing notebooks into ``out_dir`` (here or in a worker process); the
+    error message, or None."""
+    stem = Path(name).stem
+    out = Path(out_dir)
+    try:
+        execute_notebook(
+            paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
+        )
+        return None
+    except BaseException as exc:  # reported in the summary, never lost
+        return failure_message(exc)
+
+
+def _outcome(future) -> str | None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return "worker process died while running this notebook (killed, or out of memory)"
+
+
 def read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:
     """The data read once with the declared separators, rewritten file by file (each keeps its
     own province list) in the plain contract form into ``build/observations/``."""
@@ -70,7 +94,11 @@ def publish(
     extras: bool,
     warm: bool,
     lang: str = "en",
+    pool: ProcessPoolExecutor | None = None,
 ) -> None:
+    """The overview and the other notebooks, forecasts.csv and index.html. With ``pool`` (the
+    province reports' workers, kernels warm) the notebooks run there, side by side, while the
+    index page's chart is drawn here; without it, one after the other in this process."""
     from .index_page import national_png
     from .pipeline import read_tables
     from .report import read_results
@@ -101,19 +129,19 @@ def publish(
             result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
         else:
             jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
-    for name, params in jobs:
-        stem = Path(name).stem
-        try:
-            with _stderr_to(out / "batch.log"):
-                execute_notebook(
-                    paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
-                )
-            extra_reports.append(stem)
-        except BaseException as exc:
-            result.failed[stem] = (
-                f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500] if str(exc).strip() else ''}"
-            )
-    national = national_png(tables.harmonised, built, tables.fans, lang)
+    if pool is not None:
+        futures = [pool.submit(notebook_job, name, params, str(out), warm) for name, params in jobs]
+        national = national_png(tables.harmonised, built, tables.fans, lang)
+        errors = [_outcome(future) for future in futures]
+    else:
+        with _stderr_to(out / "batch.log"):
+            errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
+        national = national_png(tables.harmonised, built, tables.fans, lang)
+    for (name, _), error in zip(jobs, errors):
+        if error is None:
+            extra_reports.append(Path(name).stem)
+        else:
+            result.failed[Path(name).stem] = error
     page = index_html(forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang)
     atomic_write_text(page, out / "index.html")
 

@@ -77,6 +77,39 @@ def test_warm_kernel_reports_equal_fresh_kernel_reports_byte_for_byte(tmp_path):
 
 
 @pytest.mark.notebook
+def test_a_batch_on_warm_workers_equals_one_on_fresh_kernels_byte_for_byte(tmp_path):
+    """Every page and notebook: the provinces' and the publishing notebooks', which run on the
+    workers' warm kernels after the provinces."""
+    codes = ["01", "19", "79"]
+    warm = batch.run_batch(codes, jobs=2, out_dir=tmp_path / "warm", progress=False)
+    fresh = batch.run_batch(codes, jobs=2, out_dir=tmp_path / "fresh", progress=False, fresh_kernels=True)
+    assert not warm.failed and not fresh.failed
+    outputs = sorted(
+        p.relative_to(tmp_path / "warm")
+        for p in (tmp_path / "warm").rglob("*")
+        if p.suffix in (".ipynb", ".html", ".csv", ".json") and "build" not in p.parts
+    )
+    assert len([p for p in outputs if p.suffix == ".ipynb"]) == 3 + 3
+    for relative in outputs:
+        made_warm = (tmp_path / "warm" / relative).read_text(encoding="utf-8").replace(str(tmp_path / "warm"), "OUT")
+        made_fresh = (tmp_path / "fresh" / relative).read_text(encoding="utf-8").replace(str(tmp_path / "fresh"), "OUT")
+        assert made_warm == made_fresh, relative
+
+
+@pytest.mark.notebook
+def test_a_publishing_notebook_that_fails_on_a_worker_is_reported_and_the_rest_is_written(tmp_path, monkeypatch):
+    from dxanalysis import publish
+
+    monkeypatch.setattr(publish, "EXTRA_NOTEBOOKS", ("no_such_notebook.ipynb", publish.EXTRA_NOTEBOOKS[1]))
+    result = batch.run_batch(["19"], jobs=1, out_dir=tmp_path / "r", progress=False)
+    assert list(result.failed) == ["no_such_notebook"] and "no_such_notebook.ipynb" in result.failed["no_such_notebook"]
+    assert result.succeeded == ["19"]
+    for page in ("provinces/19.html", "02_national_overview.html", "04_forecast_skill.html", "index.html"):
+        assert (tmp_path / "r" / page).exists(), page
+    assert "no_such_notebook" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")  # named as failed
+
+
+@pytest.mark.notebook
 def test_warm_kernel_falls_back_to_a_fresh_one_after_a_failure(tmp_path):
     import nbformat
     import papermill as pm
