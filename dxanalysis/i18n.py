@@ -106,12 +106,18 @@ def month(period: str, lang: str | None = None, long: bool = False) -> str:
     return f"{(_MONTHS_EN_LONG if long else _MONTHS_EN)[number - 1]} {year}"
 
 
-def day(date, lang: str | None = None) -> str:
-    """``31 December 2026`` / ``31/12/2026``."""
+def day(date, lang: str | None = None, short: bool = False) -> str:
+    """``31 December 2026`` (``31 Dec 2026`` when ``short``) / ``31/12/2026``."""
     stamp = pd.Timestamp(date)
     if (lang or _current) == "vi":
         return f"{stamp.day}/{stamp.month}/{stamp.year}"
-    return f"{stamp.day} {_MONTHS_EN_LONG[stamp.month - 1]} {stamp.year}"
+    return f"{stamp.day} {(_MONTHS_EN if short else _MONTHS_EN_LONG)[stamp.month - 1]} {stamp.year}"
+
+
+def unbroken(text: str) -> str:
+    """The text kept on one line in a narrow table column (a date, ``≥ 80%``, ``64–85%``): no-break
+    spaces, and word joiners around dashes."""
+    return text.replace(" ", "\u00a0").replace("–", "\u2060–\u2060")
 
 
 def date_format(lang: str | None = None) -> str:

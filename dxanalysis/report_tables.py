@@ -9,7 +9,8 @@ import pandas as pd
 
 from . import paths, provinces
 from .forecast import ratio_of_sums
-from .i18n import comparator, indicator, num, pct, status, t, target_number, verdict
+from .i18n import comparator, day, indicator, num, pct, status, t, target_number, unbroken, verdict
+from .i18n import month as i18n_month
 from .i18n import region as i18n_region
 from .registry import load_targets
 
@@ -41,7 +42,7 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
             t("col.last"): _value_and_month(rows),
             t("col.forecast"): [pct(v) for v in rows["forecast"]],
             t("col.interval80"): [
-                f"{num(lo)}–{pct(hi)}" if math.isfinite(lo) else "—" for lo, hi in zip(rows["lo80"], rows["hi80"])
+                unbroken(f"{num(lo)}–{pct(hi)}") if math.isfinite(lo) else "—" for lo, hi in zip(rows["lo80"], rows["hi80"])
             ],
             t("col.p_hit"): [num(p, 2) for p in rows["p_hit"]],
             t("col.required_pace"): [num(v, 2, sign=True) for v in rows["required_pace"]],
@@ -71,16 +72,16 @@ def _target_columns(rows: pd.DataFrame) -> dict:
     return {
         t("col.target"): rows["indicator"].map(indicator).to_numpy(),
         t("col.target_value"): [
-            f"{comparator(c)} {target_number(v)}%" for c, v in zip(rows["comparator"], rows["target_value"])
+            unbroken(f"{comparator(c)} {target_number(v)}%") for c, v in zip(rows["comparator"], rows["target_value"])
         ],
-        t("col.deadline"): rows["deadline"],
+        t("col.deadline"): [unbroken(day(d, short=True)) for d in rows["deadline"]],
     }
 
 
 def _value_and_month(rows: pd.DataFrame) -> list[str]:
-    """``12.3% (2026-10)`` for each row's last value, or a dash."""
+    """``12.3% (Oct 2026)`` for each row's last value, or a dash."""
     return [
-        f"{pct(v)} ({p})" if isinstance(p, str) and math.isfinite(v) else "—"
+        f"{pct(v)} ({unbroken(i18n_month(p))})" if isinstance(p, str) and math.isfinite(v) else "—"
         for v, p in zip(rows["last_value"], rows["last_period"])
     ]
 
@@ -119,7 +120,7 @@ def comparison_table(table: pd.DataFrame, code: str, as_of: str | None = None) -
         rows.append(
             {
                 t("col.indicator"): indicator(indicator_id),
-                t("col.month"): month,
+                t("col.month"): unbroken(i18n_month(month)),
                 provinces.province_name(code): num(value),
                 t("col.region", region=i18n_region(region)): num(regional.get((indicator_id, month))),
                 t("col.national"): num(national.get((indicator_id, month))),

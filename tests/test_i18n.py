@@ -126,6 +126,8 @@ def test_narrative_and_tables_in_vietnamese_use_decimal_commas():
     finally:
         i18n.set_language("en")
     assert headline.index.name == "chỉ tiêu" and "đánh giá" in headline.columns
+    assert headline["thời hạn"].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").all()  # 31/12/2026
+    assert headline["gần nhất (tháng)"].str.contains("(tháng\u00a010/2026)", regex=False).all()
     assert all("," in value or value == "—" for value in headline["P(đạt)"])
     assert all("." not in value.rstrip("%") or "," in value for value in headline["dự báo tại thời hạn"])
     assert any(line.startswith("Với tốc độ hiện nay") for line in lines)

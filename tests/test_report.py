@@ -21,8 +21,14 @@ def test_headline_and_history_never_mix(result):
         headline = report.headline_table(result, code)
         history = report.history_table(result, code)
         assert len(headline) >= 5, code  # every province has targets still ahead
-        assert (pd.to_datetime(headline["deadline"]) > pd.Timestamp("2026-10-31")).all()
-        assert (pd.to_datetime(history["deadline"]) <= pd.Timestamp("2026-10-31")).all()
+        # dates as readers read them (31 Dec 2026), kept on one line by no-break spaces
+        assert headline["deadline"].str.fullmatch(r"\d{1,2}\u00a0[A-Z][a-z]{2}\u00a0\d{4}").all()
+
+        def shown(dates):
+            return pd.to_datetime(dates.str.replace("\u00a0", " "), format="%d %b %Y")
+
+        assert (shown(headline["deadline"]) > pd.Timestamp("2026-10-31")).all()
+        assert (shown(history["deadline"]) <= pd.Timestamp("2026-10-31")).all()
         assert len(headline) + len(history) == (result["province_code"] == code).sum()
         assert set(history["verdict"]) <= {"met", "missed", "no data"}
 
