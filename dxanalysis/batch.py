@@ -189,25 +189,9 @@ def run_batch(
             build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
             result.seconds["pipeline"] = time.perf_counter() - started
             warm = not fresh_kernels
-            todo: dict[str, dict] = {}
-            for code in codes:
-                parameters = {
-                    "province": code,
-                    "as_of": as_of,
-                    "data": data_abs,
-                    "targets": "",
-                    "scenario": scenario,
-                    "model": model,
-                    "output_dir": str(results_dir),
-                    "build_dir": str(build.dir),
-                    "lang": lang,
-                }
-                stamp = out / "provinces" / f"{code}.fingerprint"
-                key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
-                if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
-                    result.skipped.append(code)
-                    continue
-                todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
+            shared = {"as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario, "model": model}
+            shared.update(output_dir=str(results_dir), build_dir=str(build.dir), lang=lang)
+            todo = _plan(codes, shared, out, build, data_files, notebook, resume, result)
             workers = _jobs(jobs)
             bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
             started = time.perf_counter()
@@ -245,6 +229,24 @@ def run_batch(
                     pool.shutdown(wait=True)
             result.seconds["publish"] = time.perf_counter() - started
             return result
+
+
+def _plan(
+    codes: list[str], shared: dict, out: Path, build: Pipeline, data_files: list[Path], notebook: Path, resume: bool, result
+) -> dict[str, dict]:
+    """Each province's notebook parameters, fingerprint and stamp file; with ``resume``, the
+    provinces whose finished report has the same fingerprint go to ``result.skipped`` instead."""
+    todo: dict[str, dict] = {}
+    results_dir = Path(shared["output_dir"])
+    for code in codes:
+        parameters = {"province": code, **shared}
+        stamp = out / "provinces" / f"{code}.fingerprint"
+        key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
+        if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
+            result.skipped.append(code)
+            continue
+        todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
+    return todo
 
 
 def _start_pool(workers: int, out: Path, notebook: Path, warm: bool) -> ProcessPoolExecutor:
