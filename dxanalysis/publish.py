@@ -131,12 +131,12 @@ def publish(
             jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
     if pool is not None:
         futures = [pool.submit(notebook_job, name, params, str(out), warm) for name, params in jobs]
-        national = national_png(tables.harmonised, built, tables.fans, lang)
-        errors = [_outcome(future) for future in futures]
     else:
         with _stderr_to(out / "batch.log"):
             errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
-        national = national_png(tables.harmonised, built, tables.fans, lang)
+    national = national_png(tables.harmonised, built, tables.fans, lang)  # while the workers run them
+    if pool is not None:
+        errors = [_outcome(future) for future in futures]
     for (name, _), error in zip(jobs, errors):
         if error is None:
             extra_reports.append(Path(name).stem)

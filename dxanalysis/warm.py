@@ -100,15 +100,14 @@ def _reset(kc, cwd: str | None, timeout: float = 60) -> None:
     # FULL_COLLECTION_EVERY notebooks everything is walked again, so that cyclic garbage among
     # frozen objects cannot pile up.
     thaw = _kernel["runs"] % FULL_COLLECTION_EVERY == 0
-    reply = kc.execute_interactive(
-        _RESET.format(cwd=cwd or os.getcwd(), thaw=thaw),
-        silent=True,
-        store_history=False,
-        timeout=timeout,
-        output_hook=lambda msg: None,
-    )
+    _run_silently(kc, _RESET.format(cwd=cwd or os.getcwd(), thaw=thaw), timeout, "reset")
+
+
+def _run_silently(kc, code: str, timeout: float, what: str) -> None:
+    """Run ``code`` in the kernel outside any notebook: no history, no output kept."""
+    reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
     if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"could not reset the warm kernel: {reply['content'].get('evalue')}")
+        raise RuntimeError(f"could not {what} the warm kernel: {reply['content'].get('evalue')}")
 
 
 #: What the notebooks import, loaded by :func:`prepare` before the first notebook arrives.
@@ -120,12 +119,7 @@ def prepare(kernel_name: str, cwd: str, startup_timeout: float = 60) -> None:
     first notebook (a batch does this while its pipeline runs). Modules are all a notebook keeps
     from it: the reset before each notebook clears everything else."""
     _km, kc = _warm_kernel(kernel_name, cwd, startup_timeout)
-    code = "\n".join(f"__import__({name!r})" for name in WARM_IMPORTS)
-    reply = kc.execute_interactive(
-        code, silent=True, store_history=False, timeout=startup_timeout, output_hook=lambda msg: None
-    )
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"could not prepare the warm kernel: {reply['content'].get('evalue')}")
+    _run_silently(kc, "\n".join(f"__import__({name!r})" for name in WARM_IMPORTS), startup_timeout, "prepare")
 
 
 class WarmKernelEngine(NBClientEngine):
