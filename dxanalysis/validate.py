@@ -45,10 +45,9 @@ class Summary:
 def validate_observations(path: str | Path, number_format: NumberFormat = UNDECLARED, scheme=None) -> Summary:
     """Check one observation file completely and summarise it (raises InputProblems)."""
     parts = [part for part in checked_parts(Path(path), None, number_format) if len(part)]
-    _check_duplicates(parts)
-    labels = pd.unique(pd.concat([pd.Series(pd.unique(p["province"])) for p in parts]))
-    periods = sorted(pd.unique(pd.concat([pd.Series(pd.unique(p["period"])) for p in parts])))
-    indicators = len(pd.unique(pd.concat([pd.Series(pd.unique(p["indicator"])) for p in parts])))
+    distinct = _check_duplicates(parts)
+    periods = sorted(distinct["period"])
+    indicators = len(distinct["indicator"])
     sides = {
         "before": [p for p in periods if p < MERGER_PERIOD],
         "after": [p for p in periods if p >= MERGER_PERIOD],
@@ -71,12 +70,14 @@ def validate_observations(path: str | Path, number_format: NumberFormat = UNDECL
             table = result.table
             incomplete += int((~table["complete"] & (table["method"] != UNWEIGHTED)).sum())
             unweighted += int((result.table["method"] == UNWEIGHTED).sum())
-    return Summary(rows, len(labels), scheme_note, periods, indicators, incomplete, unweighted)
+    return Summary(rows, len(distinct["province"]), scheme_note, periods, indicators, incomplete, unweighted)
 
 
-def _check_duplicates(parts: list[pd.DataFrame]) -> None:
+def _check_duplicates(parts: list[pd.DataFrame]) -> dict[str, dict]:
     """Repeated (province, period, indicator) across the whole file, on one integer per row (a
-    province's code and name are one key); the messages are built only from the repeated rows."""
+    province's code and name are one key); the messages are built only from the repeated rows.
+
+    Returns each key column's distinct values (in order of first appearance), found on the way."""
     codes: dict[str, int] = {}
     ids: dict[str, dict] = {"province": {}, "period": {}, "indicator": {}}
 
@@ -97,12 +98,13 @@ def _check_duplicates(parts: list[pd.DataFrame]) -> None:
     key = np.concatenate(keys)
     repeated = pd.Series(key).duplicated(keep=False).to_numpy()
     if not repeated.any():
-        return
+        return ids
     offsets = np.cumsum([0] + [len(p) for p in parts])
     rows = pd.concat([p[repeated[offsets[i] : offsets[i + 1]]] for i, p in enumerate(parts)], ignore_index=True)
     checks = RowChecks(rows)
     checks.duplicates(rows)
     checks.raise_problems()
+    return ids
 
 
 def _blocks(periods: list[str], parts: list[pd.DataFrame]) -> list[list[str]]:
