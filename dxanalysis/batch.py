@@ -177,7 +177,8 @@ def run_batch(
         check_language(lang)
         # The workers start now and get their kernels ready while the pipeline runs (not with
         # --resume, where there may be nothing left to run).
-        early = None if scheduler or resume else _start_pool(min(_jobs(jobs), len(codes)), out, notebook, not fresh_kernels)
+        workers = min(_jobs(jobs), len(codes))
+        early = None if scheduler or resume else _start_pool(workers, out, notebook, not fresh_kernels)
         with stopped_on_error(early):
             if number_format.declared:
                 data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
@@ -192,7 +193,6 @@ def run_batch(
             shared = {"as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario, "model": model}
             shared.update(output_dir=str(results_dir), build_dir=str(build.dir), lang=lang)
             todo = _plan(codes, shared, out, build, data_files, notebook, resume, result)
-            workers = _jobs(jobs)
             bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
             started = time.perf_counter()
 
