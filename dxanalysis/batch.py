@@ -30,7 +30,7 @@ from pathlib import Path
 from . import paths, provinces
 from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
 from .errors import DxError
-from .execute import _quiet_worker, execute_notebook, failure_message, render_html
+from .execute import _quiet_worker, count_moved, execute_notebook, failure_message, render_html
 from .io import atomic_write_text
 from .pipeline import STEPS, Pipeline
 from .publish import earlier_reports, publish, read_with_separators
@@ -64,6 +64,7 @@ class BatchResult:
     failed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what was not run, and why (not failures)
     seconds: dict[str, float] = field(default_factory=dict)  # "provinces" and "publish" stages
+    logged: int = 0  # stderr streams moved out of the reports into batch.log (warnings, chatter)
 
 
 def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
@@ -228,6 +229,7 @@ def run_batch(
                 if pool is not None:
                     pool.shutdown(wait=True)
             result.seconds["publish"] = time.perf_counter() - started
+            result.logged = count_moved(out / "batch.log")
             return result
 
 

@@ -53,6 +53,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         f"{len(result.succeeded)} province report(s) written, {len(result.skipped)} unchanged (resume), "
         f"{len(result.failed)} failure(s); open {where}/index.html (kernel messages: {where}/batch.log)"
     )
+    if result.logged:
+        print(
+            f"note: {result.logged} warning(s) or other stderr output from the notebooks were kept out of the "
+            f"reports and logged in {where}/batch.log",
+            file=sys.stderr,
+        )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if result.failed:

@@ -32,6 +32,40 @@ def _strip_volatile(nb) -> None:
             del cell.metadata["tags"]
 
 
+#: Each stream a kernel wrote to stderr is moved out of the report into the log, under this mark
+#: (the batch counts the marks in ``batch.log``).
+STDERR_MARK = "dx: moved out of a report:"
+
+
+def move_stderr_to_log(nb, name: str) -> int:
+    """Remove every stderr stream (warnings, library chatter) from an executed notebook and write
+    it to this process's stderr instead, naming the notebook and cell; return how many there were.
+
+    A published report holds only the report: a warning carries this machine's paths, and a
+    reader cannot act on it. In a batch, the process's stderr is ``batch.log``.
+    """
+    moved = 0
+    for number, cell in enumerate(nb.cells, start=1):
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = "".join(output.get("text", ""))
+                print(f"{STDERR_MARK} {name}, cell {number}:\n{text.rstrip()}", file=sys.stderr, flush=True)
+                moved += 1
+            else:
+                kept.append(output)
+        if len(kept) != len(cell.get("outputs", [])):
+            cell.outputs = kept
+    return moved
+
+
+def count_moved(log: Path) -> int:
+    """How many stderr streams :func:`move_stderr_to_log` wrote to ``log``."""
+    if not log.exists():
+        return 0
+    return log.read_text(encoding="utf-8", errors="replace").count(STDERR_MARK)
+
+
 def failure_message(exc: BaseException) -> str:
     """One line for a batch's failure summary: the exception's type and its last non-empty line."""
     lines = str(exc).strip().splitlines()
@@ -53,11 +87,13 @@ def execute_notebook(
     retries: int = 1,
     timeout: int = 600,
     warm: bool = False,
-) -> None:
+) -> int:
     """Execute a notebook with papermill into ``output`` (atomically), optionally also as HTML.
 
     A kernel that dies at start-up is retried ``retries`` times; any other failure raises.
-    ``warm`` runs it on this process's warm kernel (:mod:`dxanalysis.warm`).
+    ``warm`` runs it on this process's warm kernel (:mod:`dxanalysis.warm`). What the kernel wrote
+    to stderr goes to this process's stderr, not into the report (:func:`move_stderr_to_log`);
+    returns how many such streams there were.
     """
     import nbformat
     import papermill as pm
@@ -88,9 +124,11 @@ def execute_notebook(
             raise
     tmp.unlink(missing_ok=True)
     _strip_volatile(nb)
+    moved = move_stderr_to_log(nb, output.name)
     atomic_write_text(nbformat.writes(nb), output)
     if html_output is not None:
         atomic_write_text(render_html(nb, parameters.get("lang", "en")), html_output)
+    return moved
 
 
 @functools.lru_cache(maxsize=1)
@@ -105,6 +143,14 @@ def _exporter():
 #: widgets, no formulas), and a page that reaches out to the network fails offline and tells a
 #: third party who reads it: the script tags are removed.
 _EXTERNAL_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _page_style() -> str:
+    from .plots.style import CSS_FONT_STACK
+
+    # The charts' typeface for the text too, with faces that keep every Vietnamese letter after it.
+    return f"<style>body, .jp-Notebook, .jp-RenderedHTMLCommon {{ font-family: {CSS_FONT_STACK}; }}</style>\n"
 
 
 _NO_ALT = 'alt="No description has been provided for this image"'
@@ -134,6 +180,7 @@ def render_html(nb, lang: str = "en") -> str:
     if len(pieces) - 1 == len(alts):  # images in notebook order: give each its own text
         described = [f'alt="{html.escape(alt or t("chart.alt", lang), quote=True)}"' for alt in alts]
         body = pieces[0] + "".join(a + piece for a, piece in zip(described, pieces[1:]))
+    body = body.replace("</head>", _page_style() + "</head>", 1)
     return re.sub(r"<html lang=\"[^\"]*\">", f'<html lang="{lang}">', body, count=1)
 
 
@@ -195,4 +242,4 @@ def _follow_parent(parent: int, every: float = 0.5) -> None:
     os._exit(1)
 
 
-__all__ = ["execute_notebook", "render_html", "is_dead_kernel", "failure_message"]
+__all__ = ["execute_notebook", "render_html", "is_dead_kernel", "failure_message", "move_stderr_to_log", "count_moved"]

@@ -85,8 +85,11 @@ def index_html(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
     )
     environment.globals["t"] = i18n.t
+    from .plots.style import CSS_FONT_STACK
+
     return environment.get_template("index.html.j2").render(
         lang=lang,
+        font_stack=CSS_FONT_STACK,  # a constant of the code, not data: safe to leave unescaped
         as_of=i18n.month(str(forecasts["as_of"].iloc[0])),
         model=str(forecasts["model"].iloc[0]),
         data_note=i18n.data_note(str(forecasts["data_note"].iloc[0])),

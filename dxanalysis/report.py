@@ -18,15 +18,21 @@ from .periods import is_period
 from .provinces import NATIONAL_CODE
 from .registry import load_targets
 from .report_tables import (
+    at_risk_table,
     comparison_table,
     constituents_table,
     group_series,
     headline_table,
     history_table,
     index766_table,
+    national_figures_table,
+    national_scores_table,
     region_codes,
     scores_2025,
     scores_2026,
+    status_counts,
+    target_label,
+    verdict_counts,
 )
 from .report_text import (
     environment_footer,
@@ -125,6 +131,12 @@ __all__ = [
     "run_forecasts",
     "headline_table",
     "history_table",
+    "status_counts",
+    "verdict_counts",
+    "at_risk_table",
+    "national_figures_table",
+    "national_scores_table",
+    "target_label",
     "comparison_table",
     "constituents_table",
     "group_series",

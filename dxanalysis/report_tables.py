@@ -171,3 +171,99 @@ def scores_2026(code: str, scores: pd.DataFrame | None = None) -> pd.DataFrame:
             t("col.rank"): [int(mine.at[c, "rank"]) for c in order],
         }
     ).set_index(t("col.group"))
+
+
+def target_label(target_id: str) -> str:
+    """A reader's name for a target: its indicator's title, then threshold and deadline
+    ("Records processed online (≥ 80% by 31/12/2026)"); ids stay in the CSV and JSON outputs."""
+    row = load_targets().set_index("target_id").loc[target_id]
+    detail = t(
+        "index.detail",
+        comparator=comparator(row["comparator"]),
+        value=target_number(row["threshold"]),
+        deadline=unbroken(day(row["deadline"], short=True)),
+    )
+    return f"{indicator(row['indicator'])} ({detail})"
+
+
+def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the forecast table with a ``label`` per target, in deadline order."""
+    labels = {target: target_label(target) for target in rows["target_id"].unique()}
+    return rows.assign(label=rows["target_id"].map(labels)).sort_values(["deadline", "target_id"])
+
+
+def status_counts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """How many provinces are in each status, per target still ahead (rows: targets by name)."""
+    rows = _labelled(forecasts[forecasts["province_code"] != provinces.NATIONAL_CODE])
+    order = list(dict.fromkeys(rows["label"]))
+    counts = pd.crosstab(rows["label"], rows["status"].map(status)).reindex(order)
+    counts.index.name, counts.columns.name = t("col.target"), t("col.status")
+    return counts
+
+
+def verdict_counts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """How many provinces met or missed each target whose deadline has passed."""
+    rows = _labelled(forecasts[forecasts["province_code"] != provinces.NATIONAL_CODE])
+    order = list(dict.fromkeys(rows["label"]))
+    counts = pd.crosstab(rows["label"], rows["status"].map(verdict)).reindex(order)
+    counts.index.name, counts.columns.name = t("col.target"), t("col.verdict")
+    return counts
+
+
+def at_risk_table(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Province x target rows still ahead that need acceleration or are off track, worst first."""
+    rows = forecasts[
+        (forecasts["province_code"] != provinces.NATIONAL_CODE)
+        & forecasts["status"].isin(["needs_acceleration", "off_track"])
+    ]
+    rows = _labelled(rows).sort_values(["deadline", "target_id", "p_hit"])
+    return pd.DataFrame(
+        {
+            t("col.province"): rows["province_name"].to_numpy(),
+            t("col.code"): rows["province_code"].to_numpy(),
+            t("col.target"): rows["label"].to_numpy(),
+            t("col.last_value"): [num(v) for v in rows["last_value"]],
+            t("col.forecast_value"): [num(v) for v in rows["forecast"]],
+            t("col.p_hit"): [num(p, 2) for p in rows["p_hit"]],
+            t("col.required_pace"): [num(v, 2, sign=True) for v in rows["required_pace"]],
+            t("col.recent_pace"): [num(v, 2, sign=True) for v in rows["recent_pace"]],
+            t("col.status"): [status(s) for s in rows["status"]],
+        }
+    )
+
+
+def national_figures_table(figures: pd.DataFrame) -> pd.DataFrame:
+    """The real reported national figures, in words: indicator title, scope, month, value, status."""
+
+    def what(row) -> str:  # an indicator of the registry, or a figure of its own (VNeID accounts, ...)
+        if isinstance(row.indicator, str) and row.indicator:
+            return indicator(row.indicator)
+        return t("figure." + row.figure_id.rsplit("_", 1)[0])
+
+    def value(row) -> str:
+        if row.unit == "%":
+            return pct(row.value, 2)
+        return f"{num(row.value, 2 if row.value % 1 else 0)} {t('figure_unit.' + row.unit.replace(' ', '_'))}"
+
+    return pd.DataFrame(
+        {
+            t("col.indicator"): [what(row) for row in figures.itertuples()],
+            t("col.scope"): [t("chart.scope." + scope) for scope in figures["scope"]],
+            t("col.month"): [i18n_month(p) for p in figures["period"]],
+            t("col.value"): [value(row) for row in figures.itertuples()],
+            t("col.figure_status"): [t("figure_status." + s.replace(" ", "_")) for s in figures["status"]],
+            t("col.source"): figures["source"].to_numpy(),
+        }
+    )
+
+
+def national_scores_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Every province's real 2026 year-to-date 766 scores, one column per group named in words
+    (the group codes kept in brackets), best total first."""
+    from .index766 import COMPONENTS, TOTAL, wide_scores
+
+    wide = wide_scores(scores[scores["scale"] == "766-2026"], scope="year_to_date")
+    names = {**{c: f"{t('score.' + c)} ({c})" for c in COMPONENTS}, TOTAL[0]: t("col.total")}
+    wide = wide.rename(columns={"province_name": t("col.province"), "province_code": t("col.code"), **names})
+    wide.columns.name = t("col.group")
+    return wide.set_index([t("col.code"), t("col.province")]).round(2)

@@ -49,18 +49,17 @@ display(Markdown(report.provenance_banner(table)))
 i18n.show("overview.status")
 passed = result.deadline_passed.astype(str).isin(['True', 'true'])
 ahead, past = result[~passed], result[passed]
-ahead[ahead.province_code != '00'].assign(status=lambda d: d.status.map(i18n.status))\
-    .pivot_table(index='target_id', columns='status', values='province_code', aggfunc='count', fill_value=0)
+report.status_counts(ahead)
 
 # %%
 i18n.show("overview.history")
-past[past.province_code != '00'].assign(verdict=lambda d: d.status.map(i18n.verdict))\
-    .pivot_table(index='target_id', columns='verdict', values='province_code', aggfunc='count', fill_value=0)
+report.verdict_counts(past)
 
 # %%
 i18n.show("overview.p_hit")
 fig, ax = plt.subplots(figsize=(9, 11))
 plots.p_hit_heatmap(ahead, ax=ax)
+fig.tight_layout(rect=(0, 0.015, 1, 1))  # room for the targets' names and the source line under them
 plots.source_line(fig, result['data_note'].iloc[0])
 plots.show(fig, tight=True)
 
@@ -81,14 +80,7 @@ plots.show(fig, tight=True)
 
 # %%
 i18n.show("overview.at_risk")
-at_risk = ahead[(ahead.province_code != '00') & (ahead.status.isin(['needs_acceleration', 'off_track']))]
-at_risk = at_risk.sort_values(['target_id', 'p_hit'])[['province_name', 'province_code', 'target_id',
-    'last_value', 'forecast', 'p_hit', 'required_pace', 'recent_pace', 'status']].assign(status=lambda d: d.status.map(i18n.status))
-at_risk.round(2).rename(columns={'province_name': i18n.t('col.province'), 'province_code': i18n.t('col.code'),
-                                 'target_id': i18n.t('col.target'), 'last_value': i18n.t('col.last_value'),
-                                 'forecast': i18n.t('col.forecast_value'), 'p_hit': i18n.t('col.p_hit'),
-                                 'required_pace': i18n.t('col.required_pace'), 'recent_pace': i18n.t('col.recent_pace'),
-                                 'status': i18n.t('col.status')})
+report.at_risk_table(ahead)
 
 # %%
 i18n.show("overview.national")
@@ -99,14 +91,11 @@ fig = plots.province_small_multiples(table, result, '00', as_of=params.as_of, mo
 plots.show(fig)
 
 # %%
-figures[['indicator', 'scope', 'period', 'value', 'unit', 'status', 'source']]
+report.national_figures_table(figures)
 
 # %%
 i18n.show("overview.scores")
-from dxanalysis.index766 import wide_scores
-
-scores = report.index766_table(tables)
-wide_scores(scores[scores.scale == '766-2026'], scope='year_to_date').set_index(['province_code', 'province_name']).round(2)
+report.national_scores_table(report.index766_table(tables))
 
 # %%
 # Environment watermark: versions only, no timestamps (reports must be reproducible).

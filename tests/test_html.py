@@ -50,6 +50,28 @@ def _check_page(page: Path) -> list[str]:
     return problems
 
 
+def _assert_nothing_but_the_report(out: Path) -> None:
+    """No stderr stream in any published notebook, and no path of this machine in any page or
+    in any notebook output (the injected parameters' own paths are inputs, not outputs)."""
+    import sys
+
+    import nbformat
+
+    machine = {str(out), str(Path.home()), sys.prefix, str(Path(__file__).resolve().parents[1]), "site-packages"}
+    for notebook in out.rglob("*.ipynb"):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                assert output.get("name") != "stderr", f"{notebook.name}: stderr in a report: {output.get('text', '')[:200]}"
+                data = output.get("data", {})
+                kinds = ("text/plain", "text/markdown", "text/html")
+                shown = str(output.get("text", "")) + "".join(str(data.get(kind, "")) for kind in kinds)
+                assert not [p for p in machine if p in shown], f"{notebook.name}: a machine path in an output"
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not [p for p in machine if p in text], f"{page.name}: a machine path in a published page"
+        assert "UserWarning" not in text and "missing from font" not in text, page.name
+
+
 def test_every_page_links_resolve_and_images_are_embedded(tmp_path):
     """Run in Vietnamese (the English pages are checked by every other batch test): every page
     declares lang="vi", and carries Vietnamese words, decimal commas and no English headings."""
@@ -60,6 +82,7 @@ def test_every_page_links_resolve_and_images_are_embedded(tmp_path):
     assert len(pages) == 2 + 3 + 1  # two provinces, three other notebooks, the index
     problems = [problem for page in pages for problem in _check_page(page)]
     assert problems == []
+    _assert_nothing_but_the_report(out)
     for page in pages:
         parser = _Links()
         parser.feed(page.read_text(encoding="utf-8"))

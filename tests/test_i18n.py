@@ -37,6 +37,9 @@ def _dynamic_families() -> dict[str, set[str]]:
         "index.report.": {Path(n).stem for n in (OVERVIEW_NOTEBOOK, *EXTRA_NOTEBOOKS)},
         "region.": set(provinces.current_provinces()["region"]),
         "confidence.": set(load_targets()["confidence"]) | {"low"},
+        "figure_status.": {status.replace(" ", "_") for status in figures["status"]},
+        "figure.": {f.rsplit("_", 1)[0] for f in figures.loc[figures["indicator"].isna(), "figure_id"]},
+        "figure_unit.": {unit.replace(" ", "_") for unit in figures["unit"] if unit != "%"},
     }
 
 

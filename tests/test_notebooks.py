@@ -145,11 +145,15 @@ def test_batch_isolates_failures_and_writes_atomically(tmp_path, tiny_notebook):
     assert set(forecasts["province_code"]) == {"00", "46"}
     assert any("other settings" in n and "01, 19" in n for n in vietnamese.notes), vietnamese.notes
     overview = nbformat.read(out / "02_national_overview.ipynb", as_version=4)
-    counts_cell = next(c for c in overview.cells if "\npassed =" in c.source or c.source.startswith("passed ="))
-    counts = counts_cell.outputs[-1]["data"]["text/plain"]
+    counts_cell = next(c for c in overview.cells if "report.status_counts(" in c.source)
+    counts = counts_cell.outputs[-1]["data"]["text/html"]
     # One province listed in the last run: every target's status counts add up to 1.
-    rows = [line.split()[1:] for line in counts.splitlines()[2:]]
+    import re
+
+    rows = [re.findall(r"<td>(\d+)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", counts, flags=re.S)]
+    rows = [row for row in rows if row]
     assert rows and all(sum(int(x) for x in row) == 1 for row in rows), counts
+    assert "online_procedures_full_2026" not in counts and "target_id" not in counts  # targets by name
 
 
 def test_batch_resume_skips_unchanged_and_reruns_changed(tmp_path, tiny_notebook):
@@ -260,3 +264,27 @@ def test_text_from_data_is_escaped_in_every_html_page(tmp_path):
         text = page.read_text(encoding="utf-8")
         assert "<script>alert" not in text and "onerror='alert" not in text and 'onerror="alert' not in text, page
     assert "&lt;script&gt;alert" in (out / "provinces" / "01.html").read_text(encoding="utf-8")
+
+
+def test_warnings_and_stderr_go_to_the_log_never_into_a_report(tmp_path, tiny_notebook):
+    """A kernel's warnings carry this machine's paths and mean nothing to a reader: the batch moves
+    every stderr stream into batch.log, names the notebook and cell there, and counts them."""
+    nb = json.loads(tiny_notebook.read_text(encoding="utf-8"))
+    nb["cells"][1]["source"] += (
+        "\nimport sys, warnings\nwarnings.warn('Glyph 7861 missing from font(s) Liberation Sans')\n"
+        "print('chatter on stderr', file=sys.stderr)"
+    )
+    noisy = tmp_path / "noisy.ipynb"
+    noisy.write_text(json.dumps(nb), encoding="utf-8")
+    out = tmp_path / "reports"
+    result = batch.run_batch(["01", "19"], jobs=2, out_dir=out, notebook=noisy, extras=False, progress=False)
+    assert sorted(result.succeeded) == ["01", "19"]
+    assert result.logged == 2  # one stream per cell (the warning and the print share it), in each of two reports
+    log = (out / "batch.log").read_text(encoding="utf-8")
+    assert "01.ipynb, cell 3" in log and "19.ipynb, cell 3" in log and "Glyph 7861" in log  # after the injected cell
+    for report in (out / "provinces").glob("*.ipynb"):
+        streams = [o for c in nbformat.read(report, as_version=4).cells for o in c.get("outputs", [])]
+        assert not [o for o in streams if o.get("name") == "stderr"], report.name
+        assert any("ok" in o.get("text", "") for o in streams)  # stdout is the report's own: kept
+    for page in (out / "provinces").glob("*.html"):
+        assert "Glyph" not in page.read_text(encoding="utf-8") and "chatter" not in page.read_text(encoding="utf-8")

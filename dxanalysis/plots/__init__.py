@@ -15,10 +15,12 @@ from .charts import (
     reliability_plot,
 )
 from .maps import MAP_PANELS, _province_shapes, choropleth, overview_maps
-from .style import BLUE, apply_style, describe, png_bytes, show, source_line
+from .style import BLUE, CSS_FONT_STACK, FONT_FAMILY, apply_style, describe, font_paths, png_bytes, show, source_line
 
 __all__ = [
     "BLUE",
+    "CSS_FONT_STACK",
+    "FONT_FAMILY",
     "MAP_PANELS",
     "_province_shapes",
     "apply_style",
@@ -26,6 +28,7 @@ __all__ = [
     "coverage_by_horizon",
     "describe",
     "fan_chart",
+    "font_paths",
     "merger_chart",
     "national_trajectory",
     "overview_maps",

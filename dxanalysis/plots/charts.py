@@ -106,15 +106,23 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
     """Provinces x targets, coloured by the probability of meeting the target."""
     import seaborn as sns  # only the overview needs it
 
+    from ..report_tables import target_label
+
     ax = ax or plt.gca()
     frame = forecasts[forecasts["province_code"] != "00"].copy()
     frame["label"] = frame["province_name"] + " (" + frame["province_code"] + ")"
     grid = frame.pivot_table(index="label", columns="target_id", values="p_hit", aggfunc="first")
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
+    order = frame.drop_duplicates("target_id").sort_values(["deadline", "target_id"])["target_id"]
+    grid = grid[[target for target in order if target in grid.columns]]
+    # Targets by name, not id: the indicator's title wrapped, with threshold and deadline.
+    grid.columns = [textwrap.fill(target_label(target), 34) for target in grid.columns]
     sns.heatmap(
         grid,
         ax=ax,
-        cmap="RdYlGn",
+        # cividis, as the maps: one lightness ramp, readable with every common colour-vision deficiency
+        # (red-yellow-green is not).
+        cmap="cividis",
         vmin=0,
         vmax=1,
         annot=grid.map(lambda p: i18n.num(p, 2) if p == p else "").to_numpy(),  # the language's decimal mark
@@ -129,6 +137,7 @@ def p_hit_heatmap(forecasts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
     ax.set_ylabel(t("chart.province_axis"))
     ax.set_title(t("chart.p_hit_title"), loc="left")
     ax.tick_params(axis="both", labelsize=7)
+    ax.tick_params(axis="x", labelrotation=90)  # the targets' names, upright, side by side
     return ax
 
 
