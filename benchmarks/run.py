@@ -252,6 +252,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="batch and floor measured this many times each (default 2)")
     parser.add_argument("--skip-fetch", action="store_true")
     parser.add_argument("--skip-validate", action="store_true")
+    parser.add_argument("--skip-calendar", action="store_true", help="skip benchmarks/year_end.py (issue 17's aims, ~40 s)")
     parser.add_argument("--validate-mb", type=int, default=200, help="size of the dx validate benchmark's CSV (MB)")
     args = parser.parse_args()
     results: dict[str, float] = {}
@@ -282,6 +283,11 @@ def main() -> int:
     ):
         print(f"{label} {results[key]:7.2f} s  = {results[key] / kernel:5.2f} x kernel start-up{aim}")
 
+    if not args.skip_calendar:
+        import subprocess
+
+        print("\n--- the calendar (benchmarks/year_end.py): year-end push, smooth panel, half-synced months")
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "year_end.py")], check=True)
     if not args.skip_fetch:
         fetch_benchmark(results)
     if not args.skip_validate:

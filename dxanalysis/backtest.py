@@ -48,6 +48,7 @@ class BacktestResult:
     overall: pd.DataFrame
     reliability: pd.DataFrame
     bands: pd.DataFrame = None  # model x horizon band (1-3, 4-6, 7-12 months), raw and calibrated
+    december: pd.DataFrame = None  # December outcomes by origin month (June..November), per model
 
     @classmethod
     def read(cls, folder: str | Path) -> BacktestResult:
@@ -61,6 +62,7 @@ class BacktestResult:
             overall=read("backtest_overall.csv"),
             reliability=read("backtest_reliability.csv"),
             bands=read("backtest_bands.csv"),
+            december=read("backtest_december.csv") if (folder / "backtest_december.csv").exists() else None,
         )
 
     def write(self, out_dir: str | Path, include_scores: bool = False) -> list[Path]:
@@ -72,6 +74,7 @@ class BacktestResult:
             ("backtest_overall.csv", self.overall),
             ("backtest_reliability.csv", self.reliability),
             ("backtest_bands.csv", self.bands),
+            ("backtest_december.csv", self.december),
         ]
         if include_scores:
             tables.append(("backtest_scores.csv", self.scores))
@@ -175,6 +178,7 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
                                 "model": model,
                                 "origin": origin_period,
                                 "horizon": step,
+                                "period": panel.periods[col],
                                 "offset": offset,
                                 "indicator": panel.keys["indicator"].to_numpy()[usable],
                                 "p": p[usable],
@@ -200,7 +204,37 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
         [_reliability(events).assign(calibrated=False), _reliability(events, "p_cal").assign(calibrated=True)],
         ignore_index=True,
     )
-    return BacktestResult(scores, events, summary, overall, reliability, bands)
+    return BacktestResult(scores, events, summary, overall, reliability, bands, december_skill(scores, events))
+
+
+#: Origin months whose December forecasts the skill table scores (the year-end question).
+DECEMBER_ORIGINS = ("06", "07", "08", "09", "10", "11")
+
+
+def december_skill(scores: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Skill for December deadlines by origin month (June..November), per model: P(hit) Brier at
+    the target's threshold, 80% coverage and MAE, raw and calibrated. December of the origin's own
+    year only: "will it be hit by 31 December?" asked in June, July, ..., November."""
+
+    def december(frame: pd.DataFrame) -> pd.DataFrame:
+        same_year = frame["period"].str[:4] == frame["origin"].str[:4]
+        origin_month = frame["origin"].str[5:7]
+        rows = frame[(frame["period"].str[5:7] == "12") & same_year & origin_month.isin(DECEMBER_ORIGINS)]
+        return rows.assign(origin_month=rows["origin"].str[5:7])
+
+    point = (
+        december(scores)
+        .groupby(["model", "origin_month"])
+        .agg(
+            n=("abs_error", "size"),
+            mae=("abs_error", "mean"),
+            coverage80=("in80", "mean"),
+            coverage80_cal=("in80_cal", "mean"),
+        )
+    )
+    target = december(events[events["offset"] == 0]).groupby(["model", "origin_month"])
+    brier = target["sq"].mean().rename("brier_target").to_frame().join(target["sq_cal"].mean().rename("brier_target_cal"))
+    return point.join(brier).reset_index()
 
 
 def _standardised(pred, values: np.ndarray) -> np.ndarray:
@@ -212,8 +246,9 @@ def _standardised(pred, values: np.ndarray) -> np.ndarray:
 def _recalibrate_online(scores: pd.DataFrame, events: pd.DataFrame) -> None:
     """Calibrated coverage and P(hit), each origin's factors fitted only on earlier outcomes.
 
-    For origin ``m`` the factors come from backtest forecasts (any earlier origin) whose target
-    month is ``m`` or before: what was known when the forecast at ``m`` was made. Adds
+    For origin ``m`` the factors come from backtest forecasts (from the
+    :data:`~dxanalysis.forecast.calibration.RECENT_ORIGINS` origins before it) whose target month
+    is ``m`` or before: what was known when the forecast at ``m`` was made. Adds
     ``factor``, ``in80_cal``, ``in95_cal`` to ``scores`` and ``p_cal``, ``sq_cal`` to ``events``.
     """
     months = np.unique(np.concatenate([scores["origin"].unique(), scores["period"].unique()]))
@@ -228,7 +263,8 @@ def _recalibrate_online(scores: pd.DataFrame, events: pd.DataFrame) -> None:
     for model in range(len(models)):
         mine, mine_events = s_model == model, e_model == model
         for origin in np.unique(s_origin[mine]):
-            known = mine & (s_period <= origin)
+            # Outcomes known at this origin, from the recent origins only (as the live forecast does).
+            known = mine & (s_period <= origin) & (s_origin > origin - calibration.RECENT_ORIGINS)
             found, _ = calibration.factors_from_ratio(ratio[known], s_band[known])
             rows, event_rows = mine & (s_origin == origin), mine_events & (e_origin == origin)
             s_factor[rows], e_factor[event_rows] = found[s_band[rows]], found[e_band[event_rows]]

@@ -32,7 +32,7 @@ from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, repor
 from .errors import DxError
 from .execute import _quiet_worker, count_moved, execute_notebook, failure_message, render_html
 from .io import atomic_write_text
-from .pipeline import STEPS, Pipeline
+from .pipeline import STEPS, Pipeline, _label, code_files
 from .publish import earlier_reports, publish, read_with_separators
 from .readers import UNDECLARED, NumberFormat
 
@@ -44,14 +44,14 @@ def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None 
     digest = hashlib.sha256()
     sources = [
         notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK,
-        *sorted((paths.PROJECT_ROOT / "dxanalysis").rglob("*.py")),
+        *code_files(),
         *sorted(paths.PARAMS_DIR.rglob("*.yaml")),
         *sorted(paths.PROVINCES_DIR.glob("*.csv")),
         paths.INDEX766_XLSX,
         *data_files,
     ]
     for source in sources:
-        digest.update(str(source.name).encode())
+        digest.update(_label(Path(source)).encode())
         digest.update(Path(source).read_bytes())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
     return digest.hexdigest()

@@ -108,6 +108,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     written = result.write(args.out, include_scores=args.scores)
     comparison = comparison_table(result)
     print(comparison.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if result.december is not None and len(result.december):
+        print("\nDecember deadlines, by origin month (P(hit) Brier at the target's threshold, calibrated):")
+        wide = result.december.pivot_table(index="origin_month", columns="model", values="brier_target_cal")
+        print(wide.to_string(float_format=lambda v: f"{v:.4f}"))
     print("wrote " + ", ".join(str(p) for p in written))
     if is_synthetic(table["source"].unique()):
         print("note: backtest on SYNTHETIC data: it shows the machinery works, not real-world skill", file=sys.stderr)

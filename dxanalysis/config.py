@@ -20,6 +20,7 @@ class RunSettings:
     jobs: str
     scenario: str
     lang: str = "en"
+    low_coverage_fraction: float = 0.2  # a month under this share of its series' usual volume is a gap
 
 
 @lru_cache(maxsize=2)
@@ -38,6 +39,7 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
         jobs=str(spec.get("jobs") or "auto"),
         scenario=str(spec.get("scenario") or ""),
         lang=str(spec.get("lang") or "en"),
+        low_coverage_fraction=_fraction(spec.get("low_coverage_fraction", 0.2), path),
     )
     if settings.as_of and not is_period(settings.as_of):
         raise DxError(f"{path}: as_of {settings.as_of!r} is not YYYY-MM")
@@ -53,4 +55,18 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
     return settings
 
 
-__all__ = ["RunSettings", "run_settings"]
+def _fraction(value, path) -> float:
+    from .coverage import check_fraction
+
+    try:
+        return check_fraction(value)
+    except DxError as exc:
+        raise DxError(f"{path}: {exc}") from None
+
+
+def low_coverage_fraction() -> float:
+    """The threshold under which a month is a reporting gap (``params/run.yaml``)."""
+    return run_settings().low_coverage_fraction
+
+
+__all__ = ["RunSettings", "run_settings", "low_coverage_fraction"]

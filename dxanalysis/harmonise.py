@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import provinces
+from .coverage import flag_low_coverage
 from .errors import DxError, InputProblems, Problem
 from .observations import load_many, load_weights
 from .provinces import MERGER_PERIOD, Scheme
@@ -39,6 +40,7 @@ HARMONISED_COLUMNS = [
     "denominator",
     "value",
     "complete",
+    "incomplete_reason",
     "constituents",
     "method",
     "source",
@@ -264,6 +266,15 @@ def _combine(
                 f"{provinces.province_name(code)} ({code}) {indicator}: no data from {names} in {shown}; "
                 "those months are marked incomplete"
             )
+    passed["incomplete_reason"] = np.where(passed["complete"].astype(bool), "", "marked incomplete in the input")
+    if len(combined):
+        combined = combined.assign(
+            incomplete_reason=np.where(
+                combined["complete"].astype(bool),
+                "",
+                "merger month: constituents missing (reported: " + combined["constituents"] + ")",
+            )
+        )
     table = pd.concat([passed, combined], ignore_index=True) if len(combined) else passed
     names = {code: provinces.province_name(code) for code in table["province_code"].unique()}
     table["province_name"] = table["province_code"].map(names)
@@ -277,6 +288,7 @@ def harmonise(
     weights: pd.DataFrame | None = None,
     weight_basis: str = "the supplied weight",
     require_weights: bool = True,
+    low_coverage_fraction: float | None = None,
 ) -> Harmonised:
     """Express observations on the 34 current provinces.
 
@@ -296,12 +308,16 @@ def harmonise(
         When False (``dx validate``), merged groups with percentages but no weights are kept with
         an empty value, ``complete = False`` and method "not combined: percentages without
         weights" instead of raising.
+    low_coverage_fraction : float, optional
+        A month whose denominator is under this share of its series' usual volume is marked
+        ``complete = False`` with the reason (:mod:`dxanalysis.coverage`); default from
+        ``params/run.yaml``.
 
     Returns
     -------
     Harmonised
         ``table`` in the harmonised contract (``province_code, province_name, period, indicator,
-        numerator, denominator, value, complete, constituents, method, source``), the scheme
+        numerator, denominator, value, complete, incomplete_reason, constituents, method, source``), the scheme
         used per file, and warnings about incomplete months (also issued as
         :class:`IncompleteProvinceWarning`).
     """
@@ -319,6 +335,11 @@ def harmonise(
     rows = pd.concat(resolved, ignore_index=True)
     _check_overlaps(rows)
     table, messages = _combine(rows, weights, weight_basis, require_weights)
+    if low_coverage_fraction is None:
+        from .config import low_coverage_fraction as configured
+
+        low_coverage_fraction = configured()
+    table = flag_low_coverage(table, low_coverage_fraction)[HARMONISED_COLUMNS]
     for message in messages:
         warnings.warn(message, IncompleteProvinceWarning, stacklevel=2)
     table = table.sort_values(["province_code", "indicator", "period"], ignore_index=True)

@@ -38,6 +38,7 @@ _DTYPES = {
     "scenario": str,
     "source": str,
     "constituents": str,
+    "incomplete_reason": str,
     "method": str,
     "data_note": str,
     "dashboard_code": str,
@@ -58,21 +59,31 @@ def _digest(parts: list) -> str:
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, Path):
-            digest.update(part.name.encode())
+            digest.update(_label(part).encode())
             digest.update(part.read_bytes())
         else:
             digest.update(json.dumps(part, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
-def _library(*modules: str) -> list[Path]:
-    """The source files of the named modules (``harmonise.py``) or packages (``forecast``)."""
+def _label(path: Path) -> str:
+    """A file's name in a fingerprint: its path inside the project where it is one (two modules
+    may share a name: ``table.py``), else its name."""
+    try:
+        return path.resolve().relative_to(paths.PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def code_files() -> list[Path]:
+    """Every file of the library's code and words (``.py``, the message catalog, templates).
+
+    A build step's fingerprint covers all of it: a hand-kept list of the modules each step
+    imports goes stale (it had: ``periods.py``, ``registry.py``, ``provenance.py`` were missing),
+    and a table built by old code would then be served as fresh. Any edit reruns every step."""
     root = paths.PROJECT_ROOT / "dxanalysis"
-    found = []
-    for name in modules:
-        path = root / name
-        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
-    return found
+    kinds = (".py", ".yaml", ".j2")
+    return sorted(p for p in root.rglob("*") if p.suffix in kinds and "__pycache__" not in p.parts and p.is_file())
 
 
 def _params() -> list[Path]:
@@ -139,19 +150,15 @@ class Pipeline:
         """Hash of everything ``step`` reads: its input tables' fingerprints, data, params, code."""
         if step not in self._fingerprints:
             inputs = {
-                "harmonise": lambda: [
-                    *self.data_files,
-                    *_params(),
-                    *_library("harmonise.py", "observations.py", "readers.py", "row_checks.py", "provinces.py"),
-                ],
+                "harmonise": lambda: [*self.data_files, *_params(), *code_files()],
                 "forecast": lambda: [
                     self.fingerprint("harmonise"),
                     {"as_of": self.as_of, "model": self.model, "scenario": self.scenario},
                     *_params(),
-                    *_library("forecast", "pipeline.py", "registry.py", "backtest.py"),
+                    *code_files(),
                 ],
-                "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *_library("index766.py")],
-                "backtest": lambda: [self.fingerprint("harmonise"), *_library("backtest.py", "forecast")],
+                "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *code_files()],
+                "backtest": lambda: [self.fingerprint("harmonise"), *_params(), *code_files()],
             }[step]()
             self._fingerprints[step] = _digest(inputs)
         return self._fingerprints[step]
@@ -161,7 +168,11 @@ class Pipeline:
         return (
             stamp.exists()
             and stamp.read_text() == self.fingerprint(step)
-            and (all((self.dir / name).exists() for name in outputs) or (self.dir / BACKTEST_NOTE).exists())
+            # The backtest's note ("too short to backtest") stands in for the backtest's outputs only.
+            and (
+                all((self.dir / name).exists() for name in outputs)
+                or (step == "backtest" and (self.dir / BACKTEST_NOTE).exists())
+            )
         )
 
     def _done(self, step: str) -> None:
@@ -174,7 +185,13 @@ class Pipeline:
         "harmonise": ["harmonised.csv"],
         "forecast": ["forecasts.csv", "fans.csv"],
         "scores": ["index766.csv"],
-        "backtest": ["backtest_summary.csv", "backtest_overall.csv", "backtest_reliability.csv", "backtest_bands.csv"],
+        "backtest": [
+            "backtest_summary.csv",
+            "backtest_overall.csv",
+            "backtest_reliability.csv",
+            "backtest_bands.csv",
+            "backtest_december.csv",
+        ],
     }
 
     def run(self, steps=STEPS) -> Pipeline:

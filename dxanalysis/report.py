@@ -17,10 +17,12 @@ from .forecast import DEFAULT_MODEL, MODELS, parse_scenario
 from .periods import is_period
 from .provinces import NATIONAL_CODE
 from .registry import load_targets
+from .report_calendar import calendar_lines, left_out_lines
 from .report_tables import (
     at_risk_table,
     comparison_table,
     constituents_table,
+    december_table,
     group_series,
     headline_table,
     history_table,
@@ -139,12 +141,15 @@ __all__ = [
     "target_label",
     "comparison_table",
     "constituents_table",
+    "december_table",
     "group_series",
     "region_codes",
     "index766_table",
     "scores_2025",
     "scores_2026",
     "narrative",
+    "calendar_lines",
+    "left_out_lines",
     "provenance_banner",
     "markdown_escape",
     "environment_footer",

@@ -267,3 +267,30 @@ def national_scores_table(scores: pd.DataFrame) -> pd.DataFrame:
     wide = wide.rename(columns={"province_name": t("col.province"), "province_code": t("col.code"), **names})
     wide.columns.name = t("col.group")
     return wide.set_index([t("col.code"), t("col.province")]).round(2)
+
+
+def december_table(december: pd.DataFrame | None) -> pd.DataFrame:
+    """December deadlines by the month the forecast was made (June..November): P(hit) Brier, 80%
+    coverage and MAE, with the year-end effect (``pooled``) and without it (``pooled_no_season``)."""
+    if december is None or december.empty:
+        return pd.DataFrame()
+    rows = december[december["model"].isin(["pooled", "pooled_no_season"])]
+    wide = rows.pivot_table(index="origin_month", columns="model", values=["brier_target_cal", "coverage80_cal", "mae"])
+    names = {
+        ("brier_target_cal", "pooled"): t("col.brier_with"),
+        ("brier_target_cal", "pooled_no_season"): t("col.brier_without"),
+        ("coverage80_cal", "pooled"): t("col.coverage_with"),
+        ("coverage80_cal", "pooled_no_season"): t("col.coverage_without"),
+        ("mae", "pooled"): t("col.mae_with"),
+        ("mae", "pooled_no_season"): t("col.mae_without"),
+    }
+    out = pd.DataFrame(index=[t(f"month.{int(month):02d}") for month in wide.index])  # "06", or 6 read back from CSV
+    for key, name in names.items():
+        if key in wide.columns:
+            values = wide[key].to_numpy()
+            out[name] = [
+                pct(v * 100, 0) if key[0].startswith("coverage") else num(v, 4 if key[0].startswith("brier") else 2)
+                for v in values
+            ]
+    out.index.name = t("col.origin_month")
+    return out

@@ -6,7 +6,11 @@ form, so the reports run on a synthetic panel. It is calibrated to the real nati
 processed fully online: 15.21% in Jun 2025, 16.94% in Oct 2025, 21.17% in Nov 2025) and to
 documented assumptions
 elsewhere (:data:`ANCHORS`). Provinces vary: leaders and laggards (level), fast and slow
-(trend), plateaus, a level shift at the July 2025 merger, and missing months.
+(trend), plateaus, a level shift at the July 2025 merger, missing months, and a **year-end
+push** (:data:`PUSH`): the real national share of records processed fully online rose 1.7 points
+in the twelve months to October 2025 and 12 points in November 2025 (4.2 points for provinces),
+so every November and December the campaign indicators jump, by a size of each province's own
+(similar from year to year), and half of the jump is kept from January.
 
 Every row's ``source`` says SYNTHETIC. Rebuild with ``dx synth --out data/panel/...``; the test
 suite checks the bundled file is exactly what this code produces.
@@ -78,6 +82,32 @@ ANCHORS: dict[str, dict] = {
     },
 }
 
+#: Year-end push per indicator (logit scale, national average by December), of which KEEP stays.
+#: online_records: sized so that, with the anchors above, the provinces' share goes from 16.94%
+#: in October 2025 to 21.17% in November 2025 as reported; the others are assumptions.
+PUSH = {
+    "online_records": 0.45,
+    "online_procedures_full": 0.25,
+    "online_payment": 0.2,
+    "digitised_records": 0.2,
+    "records_with_electronic_result": 0.2,
+}
+#: Share of the December push reached in November, and share kept from January on.
+PUSH_NOVEMBER, KEEP = 0.6, 0.5
+
+
+def push_shape(months: list[str]) -> np.ndarray:
+    """Cumulative year-end push per month for a push of 1: 0 until the first November, then 0.6
+    (November), 1 (December), and KEEP x (year-ends so far) from each January."""
+    out, kept = np.zeros(len(months)), 0.0
+    for j, month in enumerate(months):
+        calendar = int(month[5:7])
+        if calendar == 1 and j > 0:
+            kept += KEEP
+        out[j] = kept + (PUSH_NOVEMBER if calendar == 11 else 1.0 if calendar == 12 else 0.0)
+    return out
+
+
 # Monthly volume (denominator) scale per indicator: median count and whether it is a stock
 # (population, register) that barely moves month to month, or a flow (records settled).
 _VOLUME = {
@@ -98,11 +128,18 @@ _SPREAD = {"online_records": (0.55, 0.5), "online_procedures_full": (0.6, 0.45),
 _DEFAULT_SPREAD = (0.6, 0.45)
 
 
-def _anchor_path(points: dict[str, float], months: list[str]) -> np.ndarray:
+def _anchor_path(points: dict[str, float], months: list[str], push: np.ndarray | None = None) -> np.ndarray:
+    """The national path on the logit scale: through every anchor, linear in between, plus the
+    year-end ``push`` (the line is drawn through the anchors less the push, then the push is
+    added back, so the anchors are hit exactly)."""
+    push = np.zeros(len(months)) if push is None else push
+    at = {m: push[i] for i, m in enumerate(months)}
     x = np.array([to_index(p) for p in points])
-    y = logit(np.array(list(points.values())) / 100)
-    return np.interp([to_index(m) for m in months], x, y, left=None, right=None) + _extrapolate(
-        x, y, np.array([to_index(m) for m in months])
+    y = logit(np.array(list(points.values())) / 100) - np.array([at.get(p, 0.0) for p in points])
+    return (
+        push
+        + np.interp([to_index(m) for m in months], x, y, left=None, right=None)
+        + _extrapolate(x, y, np.array([to_index(m) for m in months]))
     )
 
 
@@ -168,10 +205,18 @@ def generate_panel(seed: int = SEED) -> pd.DataFrame:
         # Plateaus: some provinces stop improving at a random month.
         stall = np.where(rng.random(n_prov) < 0.15, rng.integers(6, n_month, n_prov), n_month)
         effective_t = np.minimum(t[None, :], stall[:, None])
-        anchor_logit = _anchor_path(anchor["points"], months)
+        shape = push_shape(months)
+        anchor_logit = _anchor_path(anchor["points"], months, PUSH.get(indicator, 0.0) * shape)
         national_slope = (anchor_logit[-1] - anchor_logit[0]) / (n_month - 1)
         wobble = np.cumsum(rng.normal(0, 0.025, (n_prov, n_month)), axis=1)
         latent = level[:, None] + national_slope * trend_multiplier[:, None] * effective_t + wobble
+        if indicator in PUSH:
+            # Each province pushes by a size of its own, a little different every year.
+            own = PUSH[indicator] * rng.lognormal(0, 0.35, n_prov)
+            yearly = np.ones(n_month)
+            for year in sorted({m[:4] for m in months}):
+                yearly[[m[:4] == year for m in months]] = rng.uniform(0.85, 1.15)
+            latent = latent + own[:, None] * (shape * yearly)[None, :]
         latent = _calibrate(latent, volume, anchor_logit)
         share = expit(latent + rng.normal(0, 0.03, latent.shape))
         numerator = np.round(volume * share)

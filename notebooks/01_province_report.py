@@ -50,6 +50,9 @@ display(Markdown(i18n.t("province.title", name=name, code=code, as_of=i18n.month
                  + (i18n.t("province.scenario", scenario=report.markdown_escape(params.scenario)) if params.scenario else "")
                  + i18n.t("province.calibrated")))
 display(Markdown(report.provenance_banner(table)))
+everywhere, own = report.left_out_lines(table, code)  # reporting gaps: said once when every province has them
+if everywhere or own:
+    display(Markdown("\n".join(f"> {line}" for line in everywhere + own)))
 
 # %%
 i18n.show("province.headline")
@@ -57,6 +60,9 @@ report.headline_table(result, code)
 
 # %%
 display(Markdown("\n".join(f"- {line}" for line in report.narrative(result, code))))
+calendar = report.calendar_lines(table, result, code)
+if calendar:
+    display(Markdown(i18n.t("calendar.heading") + "\n\n" + "\n".join(f"- {line}" for line in calendar)))
 
 # %%
 i18n.show("province.history")

@@ -67,6 +67,18 @@ plots.source_line(fig, i18n.t('skill.source_synthetic' if report.is_synthetic_ta
 plots.show(fig, tight=True)
 
 # %%
+i18n.show("skill.december")
+report.december_table(result.december)
+
+# %%
+fig, axs = plt.subplots(1, 2, figsize=(12, 4.5))
+plots.reliability_plot(result.reliability, ax=axs[0], model='pooled_no_season', title=i18n.t('skill.reliability_without'))
+plots.reliability_plot(result.reliability, ax=axs[1], model='pooled', title=i18n.t('skill.reliability_with'))
+fig.tight_layout()
+plots.source_line(fig, i18n.t('skill.source_synthetic' if report.is_synthetic_table(table) else 'skill.source_data'))
+plots.show(fig, tight=True)
+
+# %%
 i18n.show("skill.bands")
 result.bands.pivot_table(index='band', columns='model', values=['coverage80', 'coverage80_cal']).round(3)
 

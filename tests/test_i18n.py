@@ -22,6 +22,7 @@ ANY_LITERAL = re.compile(r"""["']([a-z0-9_]+\.[a-z0-9_.\- ]+)["']""")
 
 def _dynamic_families() -> dict[str, set[str]]:
     """Keys built at run time from data: every member must be in the catalog."""
+    from dxanalysis.backtest import DECEMBER_ORIGINS
     from dxanalysis.forecast import STATUSES
     from dxanalysis.index766 import COMPONENTS
     from dxanalysis.publish import EXTRA_NOTEBOOKS, OVERVIEW_NOTEBOOK
@@ -37,6 +38,7 @@ def _dynamic_families() -> dict[str, set[str]]:
         "index.report.": {Path(n).stem for n in (OVERVIEW_NOTEBOOK, *EXTRA_NOTEBOOKS)},
         "region.": set(provinces.current_provinces()["region"]),
         "confidence.": set(load_targets()["confidence"]) | {"low"},
+        "month.": {f"{m:02d}" for m in range(1, 13)} | set(DECEMBER_ORIGINS),
         "figure_status.": {status.replace(" ", "_") for status in figures["status"]},
         "figure.": {f.rsplit("_", 1)[0] for f in figures.loc[figures["indicator"].isna(), "figure_id"]},
         "figure_unit.": {unit.replace(" ", "_") for unit in figures["unit"] if unit != "%"},

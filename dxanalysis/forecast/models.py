@@ -11,6 +11,8 @@ from ..errors import DxError
 from .calibration import band_of
 from .panel import Panel, _from_scale, _to_scale
 from .pooling import _drift_instability, _partial_pool
+from .season import Season
+from .season import estimate as estimate_season
 from .settings import MERGER_SHIFT_SD, MODELS, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
 
 # --------------------------------------------------------------------------- series statistics
@@ -74,7 +76,10 @@ def diff_stats(z: np.ndarray, origin: int, window: int, merger_col: int, drift: 
 
 
 def _pool_noise(sigma2: np.ndarray, dof: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shrink each series' noise variance toward its indicator's median (PRIOR_DF pseudo-observations)."""
+    """Shrink each series' noise variance toward its indicator's mean (PRIOR_DF pseudo-observations).
+
+    A half-synced series would inflate that mean for every province: such months are reporting
+    gaps, left out before any model sees them (:mod:`dxanalysis.coverage`)."""
     out, df = np.empty_like(sigma2), np.empty_like(sigma2)
     for group in np.unique(groups):
         members = groups == group
@@ -161,6 +166,7 @@ class Fit:
     linear: tuple | None = None  # (intercept, x_bar, sxx, n, values) for the linear model
     origin: int = -1  # the last column the fit could see
     widen: tuple[float, ...] | None = None  # interval factor per horizon band (forecast.calibration)
+    season: Season | None = None  # month-of-year effects (the pooled model's year-end push)
 
     def at(self, target_col: np.ndarray | int) -> Predictive:
         pred = self._at(target_col)
@@ -191,12 +197,15 @@ class Fit:
             )
         h = target - self.last_col
         extra = 0.0
-        if self.model == "pooled":
+        if self.model in ("pooled", "pooled_no_season"):
             # The reporting level shift when the horizon crosses the merger.
             crosses = (self.last_col < self.merger_col) & (target >= self.merger_col)
             extra = np.where(crosses, MERGER_SHIFT_SD**2, 0.0)
         location = self.last_value + self.slope * h
         variance = h * self.sigma2 + h**2 * np.where(np.isfinite(self.slope_var), self.slope_var, 0.0) + extra
+        if self.season is not None and self.season.active:
+            pushed, push_variance = self.season.offset(np.maximum(self.last_col, 0), target.astype(int))
+            location, variance = location + pushed, variance + push_variance
         sd = np.sqrt(np.maximum(variance, 1e-12))
         location = np.where(self.last_col >= 0, location, np.nan)
         return Predictive(
@@ -237,28 +246,40 @@ def fit_ets_reusing(panel: Panel, origin: int, params=None, fallback: Fit | None
 def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
     if model not in MODELS:
         raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    window = window or (POOLED_WINDOW if model == "pooled" else WINDOW)
+    window = window or (POOLED_WINDOW if model in ("pooled", "pooled_no_season") else WINDOW)
     values = panel.values[:, : origin + 1]
     groups = panel.keys["indicator"].to_numpy()
     if model == "linear":
         return _fit_linear(values, origin, window, groups, panel.merger_col)
-    scale = {"naive": "identity", "compound": "log", "pooled": "logit"}[model]
+    scale = {"naive": "identity", "compound": "log", "pooled": "logit", "pooled_no_season": "logit"}[model]
     z = _to_scale(values, scale)
+    season = None
+    if model == "pooled":
+        # The calendar first: drift and noise are then measured on changes with the year-end push
+        # taken out, and the push is added back month by month ahead (forecast.season).
+        first_month = int(panel.periods[0][5:7]) - 1
+        season = estimate_season(z, origin, panel.merger_col, first_month, panel.keys)
+        if season.active:
+            z = z - season.cumulative(z.shape[1])
     st = diff_stats(z, origin, window, panel.merger_col, drift=model != "naive")
     sigma2, df = _pool_noise(st.sigma2, st.pairs - (0 if model == "naive" else 1), groups)
     slope_var = np.where(st.sum_k > 0, sigma2 / np.where(st.sum_k > 0, st.sum_k, 1), np.inf)
     weight = np.ones_like(st.slope)
     slope = np.nan_to_num(st.slope)
-    if model == "pooled":
+    if model in ("pooled", "pooled_no_season"):
         slope, slope_var, weight = _partial_pool(st.slope, slope_var, panel.keys)
         # Drifts change (campaigns start, provinces plateau): add the observed instability of the drift.
         slope_var = slope_var + _drift_instability(z, origin, panel.merger_col, groups)
     if model == "naive":
         slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
+    last_value = st.last_value
+    if season is not None and season.active:  # back to the series as observed
+        cumulative = season.cumulative(z.shape[1])
+        last_value = last_value + np.take_along_axis(cumulative, np.maximum(st.last_col, 0)[:, None], 1)[:, 0]
     return Fit(
         model=model,
         scale=scale,
-        last_value=st.last_value,
+        last_value=last_value,
         last_col=st.last_col,
         n_obs=st.n_obs,
         slope=slope,
@@ -267,6 +288,7 @@ def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fi
         df=df,
         weight=weight,
         merger_col=panel.merger_col,
+        season=season,
     )
 
 

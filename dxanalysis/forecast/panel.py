@@ -72,6 +72,11 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
         of the provinces reporting complete data that month (never an average of shares).
     """
     data = table[table["complete"].astype(bool)]
+    # Reporting gaps never reach a model, even in a table that was not harmonised here.
+    from ..config import low_coverage_fraction
+    from ..coverage import low_coverage
+
+    data = data[(low_coverage(data, low_coverage_fraction()) == "").to_numpy()]
     if as_of is not None:
         data = data[data["period"] <= as_of]
     if data.empty:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-MODELS = ("naive", "linear", "compound", "pooled", "ets")
+MODELS = ("naive", "linear", "compound", "pooled", "pooled_no_season", "ets")
 DEFAULT_MODEL = "pooled"
 #: Months of history the baselines (and the drift-instability check) look back over.
 WINDOW = 12
 #: Months over which the pooled model estimates each drift. Chosen by the backtest among 6, 9,
 #: 12 and 18 months (README, "Forecast skill"): shorter memory follows accelerations sooner.
 POOLED_WINDOW = 6
+#: Calendar months (1-12) whose change carries a learnt year-end effect in the ``pooled`` model:
+#: the November and December push before a December deadline, and the January after it (how
+#: much of the push is kept). The backtest chose these over November-December alone (README).
+SEASON_MONTHS = (11, 12, 1)
+#: Months before November whose mean change is a year's ordinary pace (May to October).
+SEASON_REFERENCE_MONTHS = 6
+#: Shrinkage of a season month toward zero: its effect is scaled by max(0, 1 - SHRINK se^2 / mean^2),
+#: so an effect within two standard errors of nothing is nothing.
+SEASON_SHRINK = 4.0
+#: A season month whose average effect is not clearly above this (logit; about a point at a 50%
+#: share, a tenth of one at 97%) is none: small steady drifts near a ceiling are not a calendar.
+SEASON_MIN_EFFECT = 0.05
 #: Months over which the recent pace is measured.
 RECENT_MONTHS = 6
 #: Logit clipping: 0.05% and 99.95% are the most extreme shares the models represent.
