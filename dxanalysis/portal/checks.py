@@ -77,6 +77,7 @@ class Scalar:
     check: object
     label: str
     nullable: bool = True
+    explain: bool = False  # add the check's reason to the message (e.g. "not a finite number")
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,9 @@ def shape_problem(value: object, shape, path: str) -> str | None:
                 return problem
         return None
     why = shape.check(value)
-    return f"{path} is {short(value)}, expected {shape.label} ({why})" if why else None
+    if not why:
+        return None
+    return f"{path} is {short(value)}, expected {shape.label}" + (f" ({why})" if shape.explain else "")
 
 
 def _is_text(value: object) -> str | None:
@@ -142,7 +145,7 @@ def _is_ident(value: object) -> str | None:
     return None if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)) else "not an id"
 
 
-WHOLE = Scalar(count_problem, "a whole number")
+WHOLE = Scalar(count_problem, "a whole number", explain=True)
 TEXT = Scalar(_is_text, "text")
 IDENT = Scalar(_is_ident, "an id (text)")
 PAGINATION = Obj({"total": WHOLE, "currentPage": WHOLE, "pageSize": WHOLE, "totalPages": WHOLE})

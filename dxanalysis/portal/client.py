@@ -78,8 +78,8 @@ def _cause(exc: BaseException) -> str:
     return f"connection failed ({type(exc).__name__})"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
+def _tries(count: int) -> str:
+    return f"{count} {'try' if count == 1 else 'tries'}"
 
 
 class PortalClient:
@@ -187,7 +187,7 @@ class PortalClient:
         url = self.url(endpoint)
         data = canonical(body)
         try:
-            status, content_type, content = self._send(url, data, f" ({endpoint} {key}, {period})")
+            status, content_type, content = self._send(url, data, f" (for raw/{period}/{endpoint}/{key}.json)")
         except _TooLarge as exc:
             return Reading(None, None, f"the answer is larger than {self._cap()} ({exc}): refused, not read")
         meta = {
@@ -253,8 +253,8 @@ class PortalClient:
                 raise Cancelled("stopped")
         self.stop.set()
         if last.startswith("HTTP"):
-            raise PortalUnreachable(f"{url}{where} answered {last} on {_plural(tries, 'try')}; the portal is failing")
-        raise PortalUnreachable(f"cannot reach {url}{where}: {last}, on {_plural(tries, 'try')}")
+            raise PortalUnreachable(f"{url}{where} answered {last} on {_tries(tries)}; the portal is failing")
+        raise PortalUnreachable(f"cannot reach {url}{where}: {last}, on {_tries(tries)}")
 
     def _try(self, url: str, data: bytes) -> tuple[int, str, bytearray]:
         """One try, the body streamed against the deadline and the size cap."""

@@ -120,13 +120,18 @@ def _gather(jobs: dict, stop) -> None:
     in flight end (it stops at its next read), and raise the failure (not a ``Cancelled``)."""
     futures: list[Future] = list(jobs.values())
     try:
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        pending = futures
+        while pending:
+            # Short waits, so a Ctrl-C is acted on at once whichever thread the signal reached.
+            done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
+            if any(f.exception() for f in done):
+                break
     except BaseException:  # Ctrl-C while waiting
         stop.set()
         for future in futures:
             future.cancel()
         raise
-    if not any(f.exception() for f in done):
+    if not any(f.done() and f.exception() for f in futures):
         return
     stop.set()
     for future in pending:
