@@ -239,3 +239,26 @@ def test_a_damaged_raw_answer_is_missing_offline_and_fetched_again_online(tmp_pa
     assert len(healthy.requests) == 1 and healthy.requests[0][0] == which.split("/")[0]
     assert online.missing.empty and len(online.observations) == 2 * 5
     assert any("fetched again" in m for m in online.messages)
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), None, 99.0], ids=repr)
+def test_766_notes_name_the_entry_at_its_real_place(tmp_path, score):
+    def change(status, payload, body):
+        units = payload["data"]["evaluation"]
+        place = next(i for i, u in enumerate(units) if "Hồ Chí Minh" in u["departmentName"])
+        return status, setting(payload, ["data", "evaluation", place, "groupScores", "CKMB"], score), place + 1
+
+    places = []
+
+    def fault(endpoint, code, body, status, payload):
+        if endpoint != "service-results":
+            return None
+        status, payload, place = change(status, payload, body)
+        places.append(place)
+        return status, payload
+
+    result = run(tmp_path, Hostile(fault), province_codes=[HCMC])
+    notes = [m for m in result.messages if "province #" in m]
+    assert places[0] > 1 and notes  # before, every note said "province #1"
+    assert all(f"province #{places[0]} (UBND Thành phố Hồ Chí Minh)" in m for m in notes), notes
+    assert HCMC not in set(result.scores.province_code)
