@@ -11,12 +11,14 @@ Machines are noisy, so every figure is compared with a reference measured in the
                 times; the workers' head start during the pipeline is counted with the reports;
 * ``fetch``     ``dx fetch`` of 34 provinces x 10 months from the local test server (aim < 30 s),
                 and its peak traced memory for 5 and for 20 months (aim: flat, ratio near 1);
+* ``hostile``   ``dx fetch`` against a hostile local portal: peak memory as a multiple of the size
+                cap, a trickling answer, requests after a refusal (``benchmarks/hostile.py``);
 * ``validate``  ``dx validate`` of a generated 200 MB tidy CSV (valid, 63 old provinces x 11
                 indicators x four centuries of months): wall time and the process's peak
                 resident memory as a multiple of the file size (aim <= 4 x).
 
 Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--rounds R] [--validate-mb M] [--skip-batch]
-[--skip-fetch] [--skip-validate]``.
+[--skip-fetch] [--skip-validate] [--skip-hostile]``.
 """
 
 from __future__ import annotations
@@ -253,6 +255,7 @@ def main() -> int:
     parser.add_argument("--skip-fetch", action="store_true")
     parser.add_argument("--skip-validate", action="store_true")
     parser.add_argument("--skip-calendar", action="store_true", help="skip benchmarks/year_end.py (issue 17's aims, ~40 s)")
+    parser.add_argument("--skip-hostile", action="store_true")
     parser.add_argument("--validate-mb", type=int, default=200, help="size of the dx validate benchmark's CSV (MB)")
     args = parser.parse_args()
     results: dict[str, float] = {}
@@ -292,6 +295,10 @@ def main() -> int:
         fetch_benchmark(results)
     if not args.skip_validate:
         validate_benchmark(results, args.validate_mb)
+    if not args.skip_hostile:
+        from hostile import hostile_benchmark
+
+        hostile_benchmark(results)
     figure_benchmark(results)
     if not args.skip_batch and batch_benchmark(results, args.provinces, args.jobs, args.rounds):
         return 1

@@ -113,14 +113,16 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     )
     for line in result.messages[:200]:
         print(f"note: {line}", file=sys.stderr)
-    if len(result.messages) > 200:
-        print(f"note: ... and {len(result.messages) - 200} more (see missing.csv)", file=sys.stderr)
-    obs = result.observations
+    rest = result.recorded[200:]
+    if rest:
+        where = " (all of them rows of missing.csv)" if all(rest) else f" ({sum(rest)} of them rows of missing.csv)"
+        print(f"note: ... and {len(rest)} more{where if any(rest) else ''}", file=sys.stderr)
+    obs, missing = result.observations, len(result.missing)
     print(
         f"{'replayed' if args.offline else 'fetched'} {obs['period'].nunique()} month(s), "
         f"{obs['province_code'].nunique()} provinces, {obs['indicator'].nunique()} indicators: {len(obs)} observations, "
-        f"{len(result.scores)} 766 rows, {len(result.missing)} missing (see missing.csv); "
-        f"{result.requests_sent} request(s) sent; wrote {', '.join(str(p) for p in result.written)}"
+        f"{len(result.scores)} 766 rows, {missing} missing{' (see missing.csv)' if missing else ''}; "
+        f"{result.requests_sent} request(s) sent, retries included; wrote {', '.join(str(p) for p in result.written)}"
     )
     if obs.empty:
         print("no observation could be read: nothing to forecast from", file=sys.stderr)
@@ -234,7 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.render(), file=sys.stderr)
         return 1
     except (PortalUnreachable, PortalRefused, OutputRefused) as exc:
-        print(f"dx {args.command}: {exc}", file=sys.stderr)
+        sent = getattr(exc, "requests_sent", None)
+        sent = (
+            f" ({sent} request(s) sent, retries included; the tables were not written, the raw answers so far are kept)"
+            if sent
+            else ""
+        )
+        print(f"dx {args.command}: {exc}{sent}", file=sys.stderr)
         return 1
     except OSError as exc:  # unreadable file, folder given as a file...: one line, no traceback
         where = exc.filename or ""

@@ -4,6 +4,7 @@ year-to-date table, and CSVs already in the 766 contract (what ``dx fetch`` writ
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -14,36 +15,51 @@ from .index766 import COMPONENTS, INDEX766_SCHEMA, SOURCE_2026, TOTAL, _finish, 
 from .periods import is_period
 
 
-def rows_from_evaluation(units: list[dict], period: str, scope: str, file: str, problems: list[Problem]) -> list[tuple]:
+def _points(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def rows_from_evaluation(
+    units: list[dict], period: str, scope: str, file: str, problems: list[Problem], positions: list[int] | None = None
+) -> list[tuple]:
     """766 rows from the 2026 API's province list (``service-results`` ``data.evaluation``).
 
     Each unit carries ``departmentName``, ``departmentCode``, ``totalScore`` and the six group
     scores (``groupScores``, or ``scores`` in tables saved by other tools). A ``null`` score is a
-    problem naming the province and group, never a zero.
+    problem naming the province and group, never a zero; so are NaN and infinities.
+    ``positions`` are the units' places in the whole list, when ``units`` is a part of it
+    (problems name "province #N" by them).
     """
     rows = []
-    for position, unit in enumerate(units, start=1):
-        name = str(unit.get("departmentName", "")).strip()
+    for position, unit in zip(positions or range(1, len(units) + 1), units, strict=True):
+        if not isinstance(unit, dict):
+            problems.append(Problem(file, None, None, f"province #{position}: not an object"))
+            continue
+        name = unit.get("departmentName", "")
+        name = str(name).strip() if isinstance(name, (str, int, float)) else ""  # a list's str() could recurse
         code = provinces.try_resolve(name, "current")
-        where = f"province #{position} ({name or 'no name'})"
+        where = f"province #{position} ({name[:80] or 'no name'})"
         if code is None:
             problems.append(Problem(file, None, "departmentName", f"{where}: not one of the 34 provinces"))
             continue
         groups = unit.get("groupScores", unit.get("scores")) or {}
+        if not isinstance(groups, dict):
+            problems.append(Problem(file, None, "groupScores", f"{where}: the group scores are not an object"))
+            continue
         dashboard = str(unit.get("departmentCode") or "")
         total = 0.0
         for component, (_, max_points) in COMPONENTS.items():
             value = groups.get(component)
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                problems.append(Problem(file, None, component, f"{where}: {value!r} is not a number of points"))
+            if not _points(value):
+                problems.append(Problem(file, None, component, f"{where}: {value!r:.40} is not a number of points"))
                 continue
             if not 0 <= value <= max_points + 1e-9:
                 problems.append(Problem(file, None, component, f"{where}: {value:g} is outside 0..{max_points:g}"))
             total += float(value)
             rows.append((code, period, scope, component, float(value), max_points, name, dashboard))
         stated = unit.get("totalScore")
-        if not isinstance(stated, (int, float)) or isinstance(stated, bool):
-            problems.append(Problem(file, None, "totalScore", f"{where}: {stated!r} is not a number of points"))
+        if not _points(stated):
+            problems.append(Problem(file, None, "totalScore", f"{where}: {stated!r:.40} is not a number of points"))
             continue
         if abs(float(stated) - total) > 0.05 * len(COMPONENTS):
             problems.append(

@@ -45,6 +45,8 @@ _PREFIXES = (
     "city",
 )
 
+_PREFIX_PASS = re.compile("".join(f"(?:{re.escape(p)}(?=.)[ .\\-_]*)?" for p in _PREFIXES), re.DOTALL)
+
 
 def normalise_name(label: str) -> str:
     """Reduce a province label to a matching key.
@@ -66,14 +68,14 @@ def normalise_name(label: str) -> str:
     text = unicodedata.normalize("NFD", str(label)).replace("đ", "d").replace("Đ", "D")
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower().strip()
     text = re.sub(r"\s+", " ", text)
-    changed = True
-    while changed:
-        changed = False
-        for prefix in _PREFIXES:
-            if text.startswith(prefix) and len(text) > len(prefix):
-                text = text[len(prefix) :].lstrip(" .-_")
-                changed = True
-    text = re.sub(r"\s+(province|city)$", "", text)
+    # One pass tries every prefix once, in order, each only when something follows it, and
+    # strips the separators after it; passes repeat while one strips something. Done by one
+    # regex match per pass from a moving index: slicing the label after each prefix copied the
+    # rest of it, which made a long run of prefixes quadratic (a 1 MB label took 42 s).
+    start = 0
+    while (stop := _PREFIX_PASS.match(text, start).end()) > start:
+        start = stop
+    text = re.sub(r"\s+(province|city)$", "", text[start:])
     return re.sub(r"[^a-z0-9]", "", text)
 
 

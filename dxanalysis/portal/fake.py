@@ -7,7 +7,8 @@ written by this project from the public contract; no captured answer is copied.
 
 Faults can be switched on per instance (see :class:`FakePortal`): a 5xx before success, a slow
 answer (timeouts), a bad envelope, ``null`` numbers, a missing province, a web-firewall refusal,
-unpublished months, and pagination of the per-province lists.
+unpublished months, and pagination of the per-province lists. Hostile tests subclass it and
+answer anything at all with :class:`Raw` (any bytes, trickled, with or without a length).
 """
 
 from __future__ import annotations
@@ -226,6 +227,40 @@ class FakePortal:
         return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
 
 
+@dataclass
+class Raw:
+    """An answer sent as it is, for hostile tests: ``chunks`` (bytes, or an iterable of bytes sent
+    ``pause`` seconds apart: a trickle), with or without a ``Content-Length`` (without: the
+    connection is closed after the last chunk)."""
+
+    status: int
+    chunks: object
+    content_type: str = "application/json"
+    pause: float = 0.0
+    length: int | None = None
+
+    def send(self, handler) -> None:
+        chunks = [self.chunks] if isinstance(self.chunks, bytes | bytearray) else self.chunks
+        if isinstance(chunks, list) and self.length is None:
+            self.length = sum(map(len, chunks))
+        handler.send_response(self.status)
+        handler.send_header("Content-Type", self.content_type)
+        if self.length is not None:
+            handler.send_header("Content-Length", str(self.length))
+        else:
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
+        handler.end_headers()
+        try:
+            for chunk in chunks:
+                handler.wfile.write(chunk)
+                handler.wfile.flush()
+                if self.pause:
+                    time.sleep(self.pause)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client gave up (a deadline or a size cap)
+
+
 def _handler(portal: FakePortal):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -246,6 +281,8 @@ def _handler(portal: FakePortal):
                 status, payload = 404, {"code": "NOT_FOUND", "message": self.path}
             else:
                 status, payload = portal.answer(self.path[len(PREFIX) :], body)
+            if isinstance(payload, Raw):
+                return payload.send(self)
             html = isinstance(payload, str)
             data = payload.encode() if html else json.dumps(payload, ensure_ascii=False).encode("utf-8")
             self.send_response(status)
@@ -286,4 +323,4 @@ class FakePortalServer:
         self.httpd.server_close()
 
 
-__all__ = ["FakePortal", "FakePortalServer", "MESSAGE"]
+__all__ = ["FakePortal", "FakePortalServer", "Raw", "MESSAGE"]

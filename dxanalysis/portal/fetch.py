@@ -1,46 +1,54 @@
 """``dx fetch``: every province's monthly figures from the portal's 2026 reporting API.
 
 Load: for each month, ``service-results`` lists the 34 provinces (ids, names, 766 group scores);
-then, per province, the endpoints of ``params/portal.yaml``. Compute: the field mapping turns
-answers into observation rows; ``null`` and absent fields are recorded as missing, never as zero.
-Save, in ``DIR``: ``observations.csv`` (observation contract), ``index766.csv`` (766 contract),
-``missing.csv`` (what could not be read and why) and every raw answer under ``raw/``.
+then, per province, the endpoints of ``params/portal.yaml``. Every answer is checked before it
+is read (:mod:`.checks`: envelope, shape, counts); a province that is ambiguous in the list is
+left out (:mod:`.units`). Compute: the field mapping turns answers into observation rows; ``null``,
+absent and bad fields are recorded as missing, never as zero and never cast. Save, in ``DIR``:
+``observations.csv`` (observation contract), ``index766.csv`` (766 contract), ``missing.csv``
+(what could not be read and why) and every raw answer under ``raw/``.
 
-``offline=True`` rebuilds the three tables from ``raw/`` alone, byte for byte as online.
+The run stops at once (queued requests cancelled, none sent after) on the first refusal, on a
+request that failed after its retries, or on Ctrl-C. ``offline=True`` rebuilds the three tables
+from ``raw/`` alone, byte for byte as online.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import provinces
-from ..errors import DxError, Problem
+from ..errors import DxError
 from ..index766 import SOURCE_2026
-from ..index766_api import rows_from_evaluation
 from ..periods import add_months, is_period, months_between, period_range
-from .client import OFFICIAL_BASE_URL, PortalClient, RawAnswer, RawStore
-from .mapping import FieldMapping, PortalSettings, is_missing, load_settings, pick
+from .checks import SERVICE_RESULTS_SHAPE, as_count, count_problem, endpoint_reader, reader, short
+from .client import Cancelled, PortalClient, PortalRefused, PortalUnreachable, RawStore
+from .mapping import FieldMapping, PortalSettings, is_ambiguous, is_missing, load_settings, pick
+from .pages import all_pages
 from .tables import MISSING_COLUMNS, OBSERVATION_COLUMNS, TableWriters, department_table, fallback_ids  # noqa: F401
-
-SERVICE_RESULTS = "service-results"
-#: More pages than this for one answer is a broken server, not a big province.
-MAX_PAGES = 500
+from .units import SERVICE_RESULTS, read_units
 
 
 @dataclass
 class FetchResult:
-    """What ``dx fetch`` produced: the three tables (read back on demand), messages, request count."""
+    """What ``dx fetch`` produced: the three tables (read back on demand), notes, request count.
+
+    ``recorded[i]`` says whether ``messages[i]`` is about a row of ``missing.csv`` (the others are
+    notes: a low-confidence mapping skipped, a repeated page, a damaged raw answer fetched again).
+    """
 
     out_dir: Path
     messages: list[str] = field(default_factory=list)
     requests_sent: int = 0
     written: list[Path] = field(default_factory=list)
+    recorded: list[bool] = field(default_factory=list)
 
     @property
     def observations(self) -> pd.DataFrame:
@@ -73,98 +81,64 @@ class _Month:
         self.observations: list[tuple] = []
         self.scores: list[tuple] = []
         self.missing: list[tuple] = []
-        self.messages: list[str] = []
+        self.messages: list[tuple[str, bool]] = []  # (text, whether it is a row of missing.csv)
 
     def lose(self, code: str, endpoint: str, indicator: str, reason: str, say: bool = True) -> None:
         self.missing.append((self.period, code, endpoint, indicator, reason))
         if say:
             name = provinces.province_name(code) if code not in ("", "*") else "every province"
-            self.messages.append(f"{self.period} {name} ({code or '*'}) {endpoint}: {reason}; recorded as missing")
+            self.messages.append((f"{self.period} {name} ({code or '*'}) {endpoint}: {reason}; recorded as missing", True))
 
-
-def _envelope(answer: RawAnswer | None, offline: bool) -> tuple[dict | None, str | None]:
-    """(data, None) for a good answer, else (None, why not)."""
-    if answer is None:
-        return None, "not in the raw store (offline)" if offline else "no answer"
-    if not 200 <= answer.status < 300:
-        return None, f"HTTP {answer.status}"
-    try:
-        payload = answer.json()
-    except ValueError:
-        return None, "the answer is not JSON"
-    if not isinstance(payload, dict) or payload.get("code") != "OK":
-        code = payload.get("code") if isinstance(payload, dict) else None
-        message = payload.get("message") if isinstance(payload, dict) else None
-        return None, f"envelope code {code!r}, not 'OK'" + (f" ({message})" if message else "")
-    data = payload.get("data")
-    if not isinstance(data, dict):
-        return None, "the envelope has no data"
-    return data, None
-
-
-def _provenance(answer: RawAnswer) -> str:
-    """Where and when an answer was fetched, from its sidecar (so an offline replay says the same)."""
-    url = str(answer.meta.get("url", ""))
-    base = url.split("/api/", 1)[0]
-    via = "" if base == OFFICIAL_BASE_URL else f" via {base}"
-    return f"{via}, fetched {answer.fetched_on}"
-
-
-def _all_pages(
-    client: PortalClient, endpoint: str, body: dict, period: str, key: str
-) -> tuple[dict | None, str | None, str]:
-    """First page's data (with list items of later pages appended), the reason it failed, and
-    where and when it was fetched. Later pages are requested only while ``currentPage < totalPages``."""
-    first = client.post(endpoint, body, period, key)
-    data, why = _envelope(first, client.offline)
-    if data is None:
-        return None, why, ""
-    pages = data.get("pagination") or {}
-    total = int(pages.get("totalPages") or 1) if isinstance(pages, dict) else 1
-    if total > MAX_PAGES:
-        return None, f"{total} pages announced (more than {MAX_PAGES}): refusing", ""
-    for page in range(2, total + 1):
-        answer = client.post(endpoint, {**body, "currentPage": page}, period, f"{key}.p{page}")
-        more, why = _envelope(answer, client.offline)
-        if more is None:
-            return None, f"page {page} of {total}: {why}", ""
-        for list_key in ("evaluation", "children"):
-            if isinstance(more.get(list_key), list) and isinstance(data.get(list_key), list):
-                data[list_key] = data[list_key] + more[list_key]
-    return data, None, _provenance(first)
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
+    def note(self, text: str) -> None:
+        self.messages.append((f"{self.period} {text}", False))
 
 
 def _observation(month: _Month, code: str, mapping: FieldMapping, data: dict, source: str) -> None:
     numerator, denominator = pick(data, mapping.numerator), pick(data, mapping.denominator)
-    for value, path in (
-        (numerator, mapping.numerator),
-        (denominator, mapping.denominator),
-    ):
+    lose = lambda reason: month.lose(code, mapping.endpoint, mapping.indicator, reason)  # noqa: E731
+    for value, path in ((numerator, mapping.numerator), (denominator, mapping.denominator)):
         if is_missing(value):
-            return month.lose(code, mapping.endpoint, mapping.indicator, f"{path} is absent from the answer")
+            return lose(f"data.{path} is absent from the answer")
+        if is_ambiguous(value):
+            return lose(f"data.{path}: the metric is listed more than once in the answer (ambiguous); not used")
         if value is None:
-            return month.lose(code, mapping.endpoint, mapping.indicator, f"{path} is null")
-        if _number(value) is None:
-            return month.lose(code, mapping.endpoint, mapping.indicator, f"{path} is {value!r}, not a number")
-    num, den = _number(numerator), _number(denominator)
-    if den <= 0:
-        return month.lose(code, mapping.endpoint, mapping.indicator, f"{mapping.denominator} is {den:g} (no records)")
-    if num < 0 or num > den:
-        return month.lose(
-            code,
-            mapping.endpoint,
-            mapping.indicator,
-            f"{mapping.numerator} = {num:g} is outside 0..{mapping.denominator} = {den:g}",
-        )
+            return lose(f"data.{path} is null")
+        if why := count_problem(value):
+            return lose(f"data.{path} is {short(value)}: {why}, not a count; not used")
+    num, den = as_count(numerator), as_count(denominator)
+    if den == 0:
+        return lose(f"data.{mapping.denominator} is 0 (no records)")
+    if num > den:
+        return lose(f"data.{mapping.numerator} = {num} is more than data.{mapping.denominator} = {den}")
     month.observations.append(
         (code, month.period, mapping.indicator, num, den, round(num / den * 100, 4), f"{source}, {mapping.source_text()}")
     )
+
+
+def _gather(jobs: dict, stop) -> None:
+    """Wait for every job; on the first failure stop the run: cancel what is queued, let what is
+    in flight end (it stops at its next read), and raise the failure (not a ``Cancelled``)."""
+    futures: list[Future] = list(jobs.values())
+    try:
+        pending = futures
+        while pending:
+            # Short waits, so a Ctrl-C is acted on at once whichever thread the signal reached.
+            done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
+            if any(f.exception() for f in done):
+                break
+    except BaseException:  # Ctrl-C while waiting
+        stop.set()
+        for future in futures:
+            future.cancel()
+        raise
+    if not any(f.done() and f.exception() for f in futures):
+        return
+    stop.set()
+    for future in pending:
+        future.cancel()
+    wait(futures)
+    errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
+    raise next((e for e in errors if not isinstance(e, Cancelled)), errors[0])
 
 
 def _fetch_month(
@@ -186,65 +160,60 @@ def _fetch_month(
         "currentPage": 1,
         "pageSize": settings.page_size,
     }
-    data, why, provenance = _all_pages(client, SERVICE_RESULTS, body, period, "all")
-    if data is None or not isinstance(data.get("evaluation"), list):
-        month.lose("*", SERVICE_RESULTS, "*", why or "no evaluation list in the answer")
+    check = reader(SERVICE_RESULTS_SHAPE)
+    pages = all_pages(client, SERVICE_RESULTS, body, period, "all", check, settings.max_pages, merge="evaluation")
+    for text in pages.notes:
+        month.note(text)
+    if pages.data is None:
+        month.lose("*", SERVICE_RESULTS, "*", pages.problem)
         return month
-    fallback = fallback_ids()
-    departments: dict[str, str] = {}
-    for unit in data["evaluation"]:
-        name = str(unit.get("departmentName", ""))
-        code = (
-            provinces.try_resolve(name, "current")
-            or fallback.get(str(unit.get("departmentId")))
-            or fallback.get(str(unit.get("departmentCode")))
-        )
-        if code is None:
-            month.messages.append(
-                f"{period} {SERVICE_RESULTS}: {name!r} ({unit.get('departmentCode')}) matches none "
-                "of the 34 provinces; left out"
-            )
-            continue
-        if code in departments:
-            month.messages.append(f"{period} {SERVICE_RESULTS}: {name!r} is listed twice; the first is kept")
-            continue
-        departments[code] = str(unit.get("departmentId", ""))
-        if wanted is None or code in wanted:
-            problems: list[Problem] = []
-            rows = rows_from_evaluation([unit], period, "month", SERVICE_RESULTS, problems)
-            if problems:
-                month.lose(code, SERVICE_RESULTS, "index766", "; ".join(p.message for p in problems))
-            else:
-                score_source = f"{SOURCE_2026}, month {period}{provenance}"
-                month.scores.extend((*row[:8], score_source) for row in rows)
-    all_codes = provinces.current_provinces()["code"].tolist()
-    for code in sorted(set(all_codes) - set(departments)):
+    units = read_units(pages.data["evaluation"], period)
+    absent = sorted(set(provinces.current_provinces()["code"]) - units.listed)
+    for code, indicator, reason in units.losses:
+        if code == "*" or wanted is None or code in wanted:
+            month.lose(code, SERVICE_RESULTS, indicator, reason)
+    for code in absent:
         if wanted is None or code in wanted:
             month.lose(code, SERVICE_RESULTS, "*", "province absent from the service-results list")
-    targets = sorted(c for c in departments if wanted is None or c in wanted)
+    if (units.losses or absent) and not client.offline:
+        # Not what the list must be (34 provinces, each once, with its own id): ask again next run.
+        client.store.mark(period, SERVICE_RESULTS, "all", f"{len(units.losses)} entry problem(s), {len(absent)} absent")
+    score_source = f"{SOURCE_2026}, month {period}{pages.provenance}"
+    for code, rows in sorted(units.scores.items()):
+        if wanted is None or code in wanted:
+            month.scores.extend((*row[:8], score_source) for row in rows)
+    targets = sorted(c for c in units.departments if wanted is None or c in wanted)
     endpoints = sorted({m.endpoint for m in mappings})
+    # The check covers every mapping of the endpoint (low-confidence ones too), so whether a
+    # stored answer is good does not depend on --include-low-confidence.
+    checks = {e: endpoint_reader([m for m in settings.mappings if m.endpoint == e]) for e in endpoints}
     jobs = {
         (code, endpoint): pool.submit(
-            _all_pages,
+            all_pages,
             client,
             endpoint,
-            _period_body(settings.endpoints[endpoint], period, 1, settings.page_size, departments[code]),
+            _period_body(settings.endpoints[endpoint], period, 1, settings.page_size, units.departments[code]),
             period,
             f"{endpoint}.{code}",
+            checks[endpoint],
+            settings.max_pages,
         )
         for code in targets
         for endpoint in endpoints
     }
+    _gather(jobs, client.stop)
     for code in targets:
         for endpoint in endpoints:
-            data, why, provenance = jobs[(code, endpoint)].result()
+            pages = jobs[(code, endpoint)].result()
+            for text in pages.notes:
+                month.note(f"{provinces.province_name(code)} ({code}) {text}")
             users = [m for m in mappings if m.endpoint == endpoint]
-            if data is None:
-                month.lose(code, endpoint, ",".join(m.indicator for m in users), why)
+            if pages.data is None:
+                month.lose(code, endpoint, ",".join(m.indicator for m in users), pages.problem)
                 continue
-            source = f"National Public Service Portal 2026 reporting API{provenance}"
+            source = f"National Public Service Portal 2026 reporting API{pages.provenance}"
             for mapping in users:
-                _observation(month, code, mapping, data, source)
+                _observation(month, code, mapping, pages.data, source)
         bar.update(1)
     return month
 
@@ -264,6 +233,8 @@ def fetch(
     timeout: float | None = None,
     retries: int | None = None,
     backoff: float | None = None,
+    max_pages: int | None = None,
+    max_answer_mb: float | None = None,
 ) -> FetchResult:
     """Fetch (or replay) months ``start..end`` for every province (or ``province_codes``).
 
@@ -281,6 +252,9 @@ def fetch(
         Requests in flight at once (default 4, ``params/portal.yaml``).
     include_low_confidence : bool
         Also write indicators whose field mapping is marked low confidence (flagged in ``source``).
+    timeout, retries, backoff, max_pages, max_answer_mb : optional
+        Override ``params/portal.yaml``: the deadline of every try (seconds), further tries on
+        5xx/timeouts, the backoff factor, pages followed per answer, the largest answer read.
 
     Raises
     ------
@@ -291,6 +265,10 @@ def fetch(
     from tqdm import tqdm
 
     settings = settings or load_settings()
+    if max_pages is not None:
+        settings = dataclasses.replace(settings, max_pages=int(max_pages))
+    if max_answer_mb is not None:
+        settings = dataclasses.replace(settings, max_answer_bytes=int(max_answer_mb * 2**20))
     for label, value in (("--from", start), ("--to", end)):
         if not is_period(value):
             raise DxError(f"{label} {value!r} is not a month; expected YYYY-MM such as 2026-01")
@@ -310,6 +288,7 @@ def fetch(
         backoff=settings.backoff if backoff is None else backoff,
         token_env=settings.token_env,
         offline=offline,
+        max_answer_bytes=settings.max_answer_bytes,
     )
     mappings = [m for m in settings.mappings if include_low_confidence or m.confidence != "low"]
     skipped = [m for m in settings.mappings if m not in mappings]
@@ -319,8 +298,9 @@ def fetch(
     published = [m for m in months if m < current]
     wanted = set(province_codes) if province_codes else None
     result_months: list[_Month] = []
-    notes = [
-        f"{m.indicator}: low-confidence mapping ({m.meaning}); not written (add --include-low-confidence)" for m in skipped
+    notes: list[tuple[str, bool]] = [
+        (f"{m.indicator}: low-confidence mapping ({m.meaning}); not written (add --include-low-confidence)", False)
+        for m in skipped
     ]
     for period in months[len(published) :]:
         skipped_month = _Month(period)
@@ -328,27 +308,37 @@ def fetch(
         result_months.append(skipped_month)
     if len(published) < len(months):
         notes.append(
-            f"{months[len(published)]}..{months[-1]}: not yet published (a month is served only after it "
-            "ends); not requested"
+            (
+                f"{months[len(published)]}..{months[-1]}: not yet published (a month is served only after it "
+                "ends); not requested",
+                True,
+            )
         )
     count = len(wanted) if wanted else 34
     bar = tqdm(total=len(published) * count, desc="fetch", unit="province-month", disable=not progress, file=sys.stderr)
     # Months are written as they finish (in month order), so memory holds one month, not the run.
     writers = TableWriters(out)
+    pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for period in published:
-                month = _fetch_month(client, settings, period, wanted, mappings, pool, bar)
-                writers.add(month)
-                notes.extend(month.messages)
+        for period in published:
+            month = _fetch_month(client, settings, period, wanted, mappings, pool, bar)
+            writers.add(month)
+            notes.extend(month.messages)
         for month in result_months:  # the unpublished months come last in time
             writers.add(month)
             notes.extend(month.messages)
         written = writers.commit()
+    except (PortalUnreachable, PortalRefused) as exc:
+        exc.requests_sent = client.requests_sent
+        raise
     finally:
+        # Whatever ended the run (a failure, a refusal, Ctrl-C): nothing more is sent, queued
+        # requests are dropped, and the ones in flight end at their next read.
+        client.stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
         writers.discard()
         bar.close()
-    return FetchResult(out, notes, client.requests_sent, written)
+    return FetchResult(out, [t for t, _ in notes], client.requests_sent, written, [r for _, r in notes])
 
 
 def default_range(today: dt.date | None = None) -> tuple[str, str]:

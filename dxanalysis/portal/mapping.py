@@ -41,6 +41,8 @@ class PortalSettings:
     backoff: float
     jobs: int
     page_size: int
+    max_pages: int  # pages followed per answer at most, whatever totalPages says
+    max_answer_bytes: int  # an answer larger than this is refused, not read
     endpoints: dict[str, str]  # endpoint -> "fields" | "dates"
     mappings: tuple[FieldMapping, ...]
 
@@ -86,17 +88,21 @@ def load_settings(path: Path = paths.PORTAL_MAPPING_YAML) -> PortalSettings:
         backoff=float(api.get("backoff_seconds", 0.5)),
         jobs=int(api.get("jobs", 4)),
         page_size=int(api.get("page_size", 200)),
+        max_pages=int(api.get("max_pages", 20)),
+        max_answer_bytes=int(float(api.get("max_answer_mb", 50)) * 2**20),
         endpoints=endpoints,
         mappings=tuple(mappings),
     )
 
 
 _MISSING = object()
+_AMBIGUOUS = object()
 
 
 def pick(data: object, field: str) -> object:
     """The value at ``field`` (``parent.x`` or ``overview.metrics[code=X].numerator``) in ``data``;
-    a sentinel when the path is absent (``None`` stays ``None``: present but null)."""
+    a sentinel when the path is absent (:func:`is_missing`) or its metric code is listed twice
+    (:func:`is_ambiguous`); ``None`` stays ``None``: present but null."""
     node = data
     for step in field.split("."):
         match = _STEP.match(step)
@@ -106,14 +112,23 @@ def pick(data: object, field: str) -> object:
         if match["code"]:
             if not isinstance(node, list):
                 return _MISSING
-            node = next((m for m in node if isinstance(m, dict) and m.get("code") == match["code"]), _MISSING)
-            if node is _MISSING:
+            found = [m for m in node if isinstance(m, dict) and m.get("code") == match["code"]]
+            if len(found) > 1:
+                return _AMBIGUOUS  # two metrics with one code: which is meant is not ours to choose
+            if not found:
                 return _MISSING
+            node = found[0]
     return node
 
 
 def is_missing(value: object) -> bool:
+    """Whether :func:`pick` found no field at the path."""
     return value is _MISSING
 
 
-__all__ = ["FieldMapping", "PortalSettings", "load_settings", "pick", "is_missing"]
+def is_ambiguous(value: object) -> bool:
+    """Whether :func:`pick` found the path's metric code listed more than once."""
+    return value is _AMBIGUOUS
+
+
+__all__ = ["FieldMapping", "PortalSettings", "load_settings", "pick", "is_missing", "is_ambiguous"]

@@ -74,7 +74,8 @@ class TableWriters:
     def add(self, month) -> None:
         observations = pd.DataFrame(month.observations, columns=OBSERVATION_COLUMNS)
         observations = observations.sort_values(["period", "province_code", "indicator"], ignore_index=True)
-        observations[["numerator", "denominator"]] = observations[["numerator", "denominator"]].astype("int64")
+        # No cast here: the counts arrive as exact ints, checked (portal/checks.py); a cast would
+        # truncate a decimal or wrap a huge number instead of refusing it.
         self._write("observations.csv", observations)
         scores = pd.DataFrame(
             month.scores,
