@@ -291,3 +291,26 @@ def test_fetch_then_batch_makes_reports_from_the_fetched_data(tmp_path):
     forecasts = pd.read_csv(tmp_path / "reports" / "forecasts.csv", dtype={"province_code": str})
     sat = forecasts[(forecasts.province_code == "01") & (forecasts.target_id == "satisfaction_2026")].iloc[0]
     assert sat.status != "no_data" and sat.as_of == "2026-10"
+
+
+def test_a_half_synced_month_is_listed_in_missing_and_kept_for_harmonise_to_flag(tmp_path):
+    """Issue 17: a month whose volume is far below the province's usual (the new system filling
+    up) is listed in missing.csv with the reason, and dx harmonise marks it incomplete."""
+
+    class FillingUp(FakePortal):
+        def _count(self, unit, period, what, low, high):
+            full = super()._count(unit, period, what, low, high)
+            return max(1, full // 50) if unit["province_code"] == "01" and period in ("2026-01", "2026-02") else full
+
+    result, _ = run(tmp_path, FillingUp(), start="2026-01", end="2026-06", province_codes=["01", "79"])
+    missing = result.missing
+    gaps = missing[missing["endpoint"] == "coverage check"]
+    assert set(gaps["period"]) == {"2026-01", "2026-02"} and set(gaps["province_code"]) == {"01"}
+    assert gaps["reason"].str.contains("low coverage").all()
+    assert any("coverage check" not in m and "low coverage" in m for m in result.messages)
+    from dxanalysis.harmonise import harmonise_files
+
+    table = harmonise_files([tmp_path / "out" / "observations.csv"]).table
+    flagged = table[~table["complete"]]
+    assert set(flagged["period"]) == {"2026-01", "2026-02"} and set(flagged["province_code"]) == {"01"}
+    assert flagged["incomplete_reason"].str.startswith("low coverage").all()

@@ -328,6 +328,7 @@ def fetch(
             writers.add(month)
             notes.extend(month.messages)
         written = writers.commit()
+        notes.extend(_list_reporting_gaps(out))
     except (PortalUnreachable, PortalRefused) as exc:
         exc.requests_sent = client.requests_sent
         raise
@@ -339,6 +340,37 @@ def fetch(
         writers.discard()
         bar.close()
     return FetchResult(out, [t for t, _ in notes], client.requests_sent, written, [r for _, r in notes])
+
+
+def _list_reporting_gaps(out: Path) -> list[tuple[str, bool]]:
+    """Months whose denominator is under a fraction of the series' usual volume (a system still
+    filling up, a province that stopped syncing) are listed in ``missing.csv`` too: they stay in
+    ``observations.csv`` as served, and ``dx harmonise`` marks them incomplete so no forecast
+    learns from them (:mod:`dxanalysis.coverage`)."""
+    from ..config import low_coverage_fraction
+    from ..coverage import low_coverage
+    from ..io import atomic_write_csv
+
+    observations = pd.read_csv(out / "observations.csv", dtype={"province_code": str, "period": str})
+    reasons = low_coverage(observations, low_coverage_fraction())
+    gaps = observations[reasons != ""]
+    if gaps.empty:
+        return []
+    rows = pd.DataFrame(
+        {
+            "period": gaps["period"],
+            "province_code": gaps["province_code"],
+            "endpoint": "coverage check",
+            "indicator": gaps["indicator"],
+            "reason": reasons[reasons != ""] + "; kept in observations.csv, left out of forecasts",
+        }
+    )
+    missing = pd.read_csv(out / "missing.csv", dtype={"province_code": str, "period": str}, keep_default_na=False)
+    atomic_write_csv(pd.concat([missing, rows], ignore_index=True)[MISSING_COLUMNS], out / "missing.csv")
+    return [
+        (f"{r.period} {provinces.province_name(r.province_code)} ({r.province_code}) {r.indicator}: {r.reason}", True)
+        for r in rows.itertuples(index=False)
+    ]
 
 
 def default_range(today: dt.date | None = None) -> tuple[str, str]:
