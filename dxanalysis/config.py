@@ -20,6 +20,7 @@ class RunSettings:
     jobs: str
     scenario: str
     lang: str = "en"
+    pdf: bool = False
 
 
 @lru_cache(maxsize=2)
@@ -38,7 +39,10 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
         jobs=str(spec.get("jobs") or "auto"),
         scenario=str(spec.get("scenario") or ""),
         lang=str(spec.get("lang") or "en"),
+        pdf=spec.get("pdf", False),
     )
+    if not isinstance(settings.pdf, bool):
+        raise DxError(f"{path}: pdf {settings.pdf!r}: expected true or false")
     if settings.as_of and not is_period(settings.as_of):
         raise DxError(f"{path}: as_of {settings.as_of!r} is not YYYY-MM")
     if settings.model not in MODELS:
