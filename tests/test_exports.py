@@ -185,3 +185,47 @@ def test_printer_writes_text_pdfs_and_reports_a_crashed_page_alone(tmp_path):
         assert text.count("SỐ LIỆU MÔ PHỎNG") == pages  # the warning on every page
         assert [int(n) for n in re.findall(rf"(\d+) ?/ ?{pages}\n", text)] == list(range(1, pages + 1))  # numbered
         assert text.count("tỉnh") >= pages  # the header row repeated on every page
+
+
+def _pdf_check():
+    import importlib.util
+
+    from dxanalysis import paths
+
+    spec = importlib.util.spec_from_file_location("pdf_check", paths.PROJECT_ROOT / "scripts" / "pdf_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pdf_check_finds_a_row_split_across_pages_and_survives_hyphenation():
+    check = _pdf_check()
+    rows = ["Eligible full-process online services ≥ 80% 31 Dec 2026", "Hà Nội (01) on track P=0.85"]
+    whole = [
+        "header\nEligible full-\nprocess online services\n≥ 80% 31 Dec 2026\n1 / 2",
+        "Hà Nội (01)\non track\nP=0.85 2 / 2",
+    ]
+    assert check.rows_not_whole(rows, whole) == []
+    split = ["Eligible full-process online\n1 / 2", "services ≥ 80% 31 Dec 2026 Hà Nội (01) on track P=0.85 2 / 2"]
+    assert check.rows_not_whole(rows, split) == [f"table row {rows[0]!r} split across two pages"]
+
+
+@needs_chromium
+def test_pdf_check_on_printed_pages_a_row_taller_than_a_page_is_reported(tmp_path):
+    """A row taller than a page cannot be kept whole: the check must say so, and pass the rest."""
+    check = _pdf_check()
+    tall = "<br>".join(f"ligne {n}" for n in range(120))
+    rows = "".join(f"<tr><td>Thừa Thiên Huế {n}</td><td>{n}</td></tr>" for n in range(30))
+    page = (
+        "<!doctype html><html lang=vi><head><meta charset=utf-8></head><body><table>"
+        f"<thead><tr><th>tỉnh</th></tr></thead><tbody>{rows}<tr><td>Cà Mau</td><td>{tall}</td></tr></tbody>"
+        "</table></body></html>"
+    )
+    html = tmp_path / "tall.html"
+    html.write_text(with_print_css(page), encoding="utf-8")
+    printer = pdf.Printer(CHROMIUM, browsers=1).start()
+    printer.set_page_text("as of", "")
+    printer.submit("tall", html, tmp_path / "tall.pdf", "Cà Mau")
+    assert printer.finish() == {}
+    problems = check.check_pdf(tmp_path / "tall.pdf", html, ["Thừa Thiên Huế 29"], ["as of"])
+    assert len(problems) == 1 and "'Cà Mau ligne 0" in problems[0] and "split across two pages" in problems[0]
