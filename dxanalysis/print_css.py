@@ -8,6 +8,7 @@ Why each rule:
   page is cut anyway. Outputs may break; a table *row*, a chart and a heading with what follows
   may not.
 * Tables repeat their header row on each page (``thead`` as a header group).
+* A chart is never taller than a page (it could not be kept whole otherwise).
 * On screen, wide tables scroll sideways; paper cannot scroll, so nothing is clipped in print:
   the tables are set smaller and wrap instead.
 * The filter box and sorting hint do nothing on paper.
@@ -29,7 +30,8 @@ PRINT_CSS = """
   tfoot { display: table-footer-group; }
   tr, td, th, img, svg, figure, .jp-RenderedImage, .warn, blockquote { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  img { max-width: 100% !important; height: auto !important; }
+  img { max-width: 100% !important; max-height: 23cm; width: auto; height: auto !important; }
+  .warn { box-sizing: border-box; }
   a { color: inherit; text-decoration: none; }
   input, .no-print { display: none !important; }
 }
