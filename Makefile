@@ -36,8 +36,9 @@ test: $(STAMP)  ## run the whole test suite (unit, CLI, notebooks with papermill
 test-fast: $(STAMP)  ## the suite without notebook execution
 	$(PY) -m pytest tests -m "not notebook" $(ARGS)
 
-test-browser: $(STAMP)  ## load every page of reports/ in headless Chromium (after make report; apt-get install chromium)
+test-browser: $(STAMP)  ## load every page of reports/ in headless Chromium, read every PDF (apt-get install chromium poppler-utils)
 	$(PY) scripts/browser_check.py reports $(ARGS)
+	@if [ -d reports/pdf ]; then $(PY) scripts/pdf_check.py reports; fi
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (after a change that moves a number)
 	$(PY) -m dxanalysis notebooks

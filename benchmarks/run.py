@@ -13,12 +13,14 @@ Machines are noisy, so every figure is compared with a reference measured in the
                 and its peak traced memory for 5 and for 20 months (aim: flat, ratio near 1);
 * ``hostile``   ``dx fetch`` against a hostile local portal: peak memory as a multiple of the size
                 cap, a trickling answer, requests after a refusal (``benchmarks/hostile.py``);
+* ``pdf``       the same batch without and with ``--pdf`` (N provinces, the overview, the index),
+                alternated ``--rounds`` times: what the PDFs add to its wall time (aim <= 1.25 x);
 * ``validate``  ``dx validate`` of a generated 200 MB tidy CSV (valid, 63 old provinces x 11
                 indicators x four centuries of months): wall time and the process's peak
                 resident memory as a multiple of the file size (aim <= 4 x).
 
 Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--rounds R] [--validate-mb M] [--skip-batch]
-[--skip-fetch] [--skip-validate] [--skip-hostile]``.
+[--skip-fetch] [--skip-validate] [--skip-hostile] [--skip-pdf] [--only-pdf]``.
 """
 
 from __future__ import annotations
@@ -246,6 +248,53 @@ def batch_benchmark(results: dict, count: int, jobs: int, rounds: int) -> int:
     return 0
 
 
+def pdf_benchmark(results: dict, count: int, jobs: int, rounds: int) -> int:
+    """What ``--pdf`` adds to a batch's wall time: the same batch (N provinces, the overview and the
+    index, no extras) without and with PDFs, alternated ``rounds`` times; the ratio of the least
+    times (aim: at most 1.25)."""
+    from dxanalysis import pdf
+
+    try:
+        pdf.find_chromium()
+    except pdf.NoChromium as exc:
+        print(f"pdf benchmark skipped: {exc}")
+        return 0
+    codes = provinces.current_provinces()["code"].tolist()[:count]
+    plain, printed, tails = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_number in range(rounds):
+            for with_pdf, times in ((False, plain), (True, printed)):
+                start = time.perf_counter()
+                outcome = batch.run_batch(
+                    codes,
+                    jobs=jobs,
+                    out_dir=Path(tmp) / f"r{round_number}-{with_pdf}",
+                    extras=False,
+                    progress=False,
+                    pdf=with_pdf,
+                )
+                times.append(time.perf_counter() - start)
+                if outcome.failed:
+                    print("pdf benchmark failures (no ratio printed):", outcome.failed)
+                    return 1
+                if with_pdf:
+                    tails.append(outcome.seconds["pdf_tail"])
+            ratio = printed[-1] / plain[-1]
+            print(f"  round {round_number + 1}: batch {plain[-1]:6.2f} s, with PDFs {printed[-1]:6.2f} s = {ratio:.2f} x")
+    results.update(
+        pdf_batch_s=min(plain),
+        pdf_batch_with_pdf_s=min(printed),
+        pdf_tail_s=min(tails),
+        pdf_ratio=min(printed) / min(plain),
+        pdf_ratio_rounds=[b / a for a, b in zip(plain, printed)],
+    )
+    print(
+        f"batch with --pdf: {len(codes)} provinces + overview + index, --jobs {jobs}  {min(printed):7.2f} s vs "
+        f"{min(plain):.2f} s = {results['pdf_ratio']:5.2f} x (aim <= 1.25); waiting for the last PDFs {min(tails):.2f} s"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provinces", type=int, default=34, help="provinces in the batch benchmark (default 34)")
@@ -253,12 +302,16 @@ def main() -> int:
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--rounds", type=int, default=2, help="batch and floor measured this many times each (default 2)")
     parser.add_argument("--skip-fetch", action="store_true")
+    parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--only-pdf", action="store_true", help="only the --pdf overhead benchmark")
     parser.add_argument("--skip-validate", action="store_true")
     parser.add_argument("--skip-calendar", action="store_true", help="skip benchmarks/year_end.py (issue 17's aims, ~40 s)")
     parser.add_argument("--skip-hostile", action="store_true")
     parser.add_argument("--validate-mb", type=int, default=200, help="size of the dx validate benchmark's CSV (MB)")
     args = parser.parse_args()
     results: dict[str, float] = {}
+    if args.only_pdf:
+        return pdf_benchmark(results, args.provinces, args.jobs, args.rounds)
 
     results["kernel_start_s"] = timed(kernel_start, 3)
     table = load_bundled_table()
@@ -301,6 +354,8 @@ def main() -> int:
         hostile_benchmark(results)
     figure_benchmark(results)
     if not args.skip_batch and batch_benchmark(results, args.provinces, args.jobs, args.rounds):
+        return 1
+    if not args.skip_pdf and pdf_benchmark(results, args.provinces, args.jobs, args.rounds):
         return 1
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths, provinces
+from . import paths, pdf_batch, provinces
 from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
 from .errors import DxError
 from .execute import _quiet_worker, count_moved, execute_notebook, failure_message, render_html
@@ -65,6 +65,7 @@ class BatchResult:
     notes: list[str] = field(default_factory=list)  # what was not run, and why (not failures)
     seconds: dict[str, float] = field(default_factory=dict)  # "provinces" and "publish" stages
     logged: int = 0  # stderr streams moved out of the reports into batch.log (warnings, chatter)
+    pdfs: list[str] = field(default_factory=list)  # PDFs written (--pdf), relative to the output folder
 
 
 def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
@@ -124,6 +125,7 @@ def run_batch(
     fresh_kernels: bool = False,
     number_format: NumberFormat = UNDECLARED,
     lang: str = "en",
+    pdf: bool = False,
 ) -> BatchResult:
     """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
 
@@ -152,6 +154,9 @@ def run_batch(
         read once with them and every notebook gets that reading (``build/observations/``).
     lang : {"en", "vi"}
         Language of every report and of the index page (:mod:`dxanalysis.i18n`).
+    pdf : bool
+        Also print an A4 PDF of every province report, the overview and the index into
+        ``out/pdf/`` with headless Chromium, while the reports run (:mod:`dxanalysis.pdf_batch`).
     """
     out = Path(out_dir or paths.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -180,20 +185,23 @@ def run_batch(
         # --resume, where there may be nothing left to run).
         workers = min(_jobs(jobs), len(codes))
         early = None if scheduler or resume else _start_pool(workers, out, notebook, not fresh_kernels)
-        with stopped_on_error(early):
+        result = BatchResult()
+        with stopped_on_error(early), pdf_batch.printing(out, pdf, result.failed) as printer:
             if number_format.declared:
                 data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
             data_files = expand_data_argument(data_abs or None)
-            result = BatchResult()
             # The pipeline, once, before any report: bad data fails here, with every problem listed.
             started = time.perf_counter()
             build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
             build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
             result.seconds["pipeline"] = time.perf_counter() - started
+            pdf_batch.set_page_text(printer, build.dir, lang)
             warm = not fresh_kernels
             shared = {"as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario, "model": model}
             shared.update(output_dir=str(results_dir), build_dir=str(build.dir), lang=lang)
             todo = _plan(codes, shared, out, build, data_files, notebook, resume, result)
+            for code in result.skipped:  # unchanged reports: printed only if their PDF is missing or older
+                pdf_batch.submit(printer, out, code, lang, resume=True)
             bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
             started = time.perf_counter()
 
@@ -207,6 +215,7 @@ def run_batch(
                 if error is None:
                     atomic_write_text(todo[code]["key"], todo[code]["stamp"])
                     atomic_write_text(settings_key, settings_stamp)
+                    pdf_batch.submit(printer, out, code, lang)  # printed while the other reports run
                 else:
                     todo[code]["stamp"].unlink(missing_ok=True)
                     settings_stamp.unlink(missing_ok=True)
@@ -229,6 +238,7 @@ def run_batch(
                 if pool is not None:
                     pool.shutdown(wait=True)
             result.seconds["publish"] = time.perf_counter() - started
+            pdf_batch.finish(printer, out, result, lang)
             result.logged = count_moved(out / "batch.log")
             return result
 

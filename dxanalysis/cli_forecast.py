@@ -45,6 +45,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         fresh_kernels=args.fresh_kernels,
         number_format=number_format_of(args),
         lang=args.lang or settings.lang,
+        pdf=args.pdf or settings.pdf,
     )
     from . import paths
 
@@ -59,6 +60,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             f"reports and logged in {where}/batch.log",
             file=sys.stderr,
         )
+    if result.pdfs:
+        print(f"{len(result.pdfs)} PDF(s) written in {where}/pdf")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if result.failed:
@@ -143,6 +146,12 @@ def register(sub) -> None:
     p.add_argument("--resume", action="store_true", help="skip reports whose inputs and code are unchanged")
     p.add_argument("--scheduler", help="Dask scheduler address (e.g. tcp://host:8786) to run the jobs on a cluster")
     p.add_argument("--no-extras", action="store_true", help="skip the merger-explorer and forecast-skill notebooks")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also an A4 PDF of every report, the overview and the index in OUT/pdf/ (headless Chromium; "
+        "DX_CHROMIUM names the browser; default: params/run.yaml)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--fresh-kernels",

@@ -21,6 +21,7 @@ class RunSettings:
     scenario: str
     lang: str = "en"
     low_coverage_fraction: float = 0.2  # a month under this share of its series' usual volume is a gap
+    pdf: bool = False
 
 
 @lru_cache(maxsize=2)
@@ -40,7 +41,10 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
         scenario=str(spec.get("scenario") or ""),
         lang=str(spec.get("lang") or "en"),
         low_coverage_fraction=_fraction(spec.get("low_coverage_fraction", 0.2), path),
+        pdf=spec.get("pdf", False),
     )
+    if not isinstance(settings.pdf, bool):
+        raise DxError(f"{path}: pdf {settings.pdf!r}: expected true or false")
     if settings.as_of and not is_period(settings.as_of):
         raise DxError(f"{path}: as_of {settings.as_of!r} is not YYYY-MM")
     if settings.model not in MODELS:

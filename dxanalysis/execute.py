@@ -127,7 +127,9 @@ def execute_notebook(
     moved = move_stderr_to_log(nb, output.name)
     atomic_write_text(nbformat.writes(nb), output)
     if html_output is not None:
-        atomic_write_text(render_html(nb, parameters.get("lang", "en")), html_output)
+        from .print_css import with_print_css  # a page that prints: rows and charts whole, headers repeated
+
+        atomic_write_text(with_print_css(render_html(nb, parameters.get("lang", "en"))), html_output)
     return moved
 
 

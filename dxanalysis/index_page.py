@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import provinces
+from .print_css import PRINT_CSS
 from .provenance import is_synthetic
 
 
@@ -19,10 +20,11 @@ def index_html(
     scores: pd.DataFrame | None = None,
     national_png: str = "",
     lang: str = "en",
+    workbook: str = "",
 ) -> str:
     """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped) in ``lang``:
     links to every report; the maps and the national trajectory; the targets still ahead first,
-    then the past ones as history."""
+    then the past ones as history; ``workbook`` names the Excel workbook beside it, if any."""
     import jinja2
 
     from . import i18n
@@ -103,6 +105,8 @@ def index_html(
         notes=list(notes),
         maps=_maps_png(forecasts, scores),
         national=national_png,
+        workbook=workbook,
+        print_css=PRINT_CSS,
     )
 
 

@@ -85,9 +85,16 @@ def atomic_write_text(text: str, target: Path) -> None:
     atomic_write_bytes(text.encode("utf-8"), target)
 
 
-def atomic_write_csv(frame: pd.DataFrame, target: Path) -> None:
-    """Write a DataFrame as UTF-8 CSV (LF line ends) atomically."""
-    atomic_write_text(frame.to_csv(index=False, lineterminator="\n"), target)
+def atomic_write_csv(frame: pd.DataFrame, target: Path, bom: bool = False) -> None:
+    """Write a DataFrame as UTF-8 CSV (LF line ends) atomically.
+
+    ``bom`` starts the file with a UTF-8 byte-order mark, for CSVs people open in Excel: without
+    one, Excel reads UTF-8 as the machine's legacy code page and "Hà Nội" becomes "HÃ  Ná»™i".
+    Files other programs read stay without (pandas and Python's csv with ``utf-8-sig`` skip a
+    BOM, but many tools keep it as part of the first column's name).
+    """
+    text = frame.to_csv(index=False, lineterminator="\n")
+    atomic_write_bytes(text.encode("utf-8-sig" if bom else "utf-8"), target)
 
 
 def load_yaml(stream):

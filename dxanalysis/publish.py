@@ -109,7 +109,7 @@ def publish(
     built, scores = tables.forecasts, tables.scores
     national = built[built["province_code"] == provinces.NATIONAL_CODE]
     forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
-    atomic_write_csv(forecasts, out / "forecasts.csv")
+    atomic_write_csv(forecasts, out / "forecasts.csv", bom=True)  # opened in Excel: README, "Exports"
     first = built.iloc[0]
     overview_params = {
         "results_dir": str(results_dir),
@@ -135,6 +135,7 @@ def publish(
         with _stderr_to(out / "batch.log"):
             errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
     national = national_png(tables.harmonised, built, tables.fans, lang)  # while the workers run them
+    workbook = _workbook(forecasts, scores, out, lang, result)
     if pool is not None:
         errors = [_outcome(future) for future in futures]
     for (name, _), error in zip(jobs, errors):
@@ -142,8 +143,23 @@ def publish(
             extra_reports.append(Path(name).stem)
         else:
             result.failed[Path(name).stem] = error
-    page = index_html(forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang)
+    page = index_html(forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang, workbook)
     atomic_write_text(page, out / "index.html")
+
+
+def _workbook(forecasts: pd.DataFrame, scores: pd.DataFrame | None, out: Path, lang: str, result: BatchResult) -> str:
+    """The Excel workbook of the published tables (:mod:`dxanalysis.workbook`); its file name, or
+    "" when it could not be written (then a failure of its own: the reports stand)."""
+    from .io import OutputRefused
+    from .workbook import workbook_name, write_workbook
+
+    name = workbook_name(str(forecasts["as_of"].iloc[0]))
+    try:
+        write_workbook(forecasts, scores, out / name, lang)
+    except OutputRefused as exc:
+        result.failed["workbook"] = str(exc)
+        return ""
+    return name
 
 
 __all__ = ["publish", "earlier_reports", "read_with_separators", "OVERVIEW_NOTEBOOK", "EXTRA_NOTEBOOKS"]
