@@ -19,6 +19,7 @@ CROSSWALK_CSV = PROVINCES_DIR / "crosswalk_2025.csv"
 
 PROVINCES_GEOJSON = DATA_DIR / "geo" / "vietnam-provinces-34.geojson"
 PANEL_CSV = DATA_DIR / "panel" / "province_panel_synthetic.csv"
+COMMUNES_CSV = DATA_DIR / "communes" / "communes_2025.csv"
 NATIONAL_FIGURES_CSV = DATA_DIR / "national" / "national_figures.csv"
 INDEX766_XLSX = DATA_DIR / "index766" / "index766_2025-10_report.xlsx"
 #: The 2026 year-to-date 766 table (real; the 2026 API's scale, not comparable with the 2025 export).
