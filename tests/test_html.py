@@ -83,6 +83,8 @@ def test_every_page_links_resolve_and_images_are_embedded(tmp_path):
     problems = [problem for page in pages for problem in _check_page(page)]
     assert problems == []
     _assert_nothing_but_the_report(out)
+    # Not one glyph missing: the warnings would have been moved to the log, so look there too.
+    assert "missing from font" not in (out / "batch.log").read_text(encoding="utf-8")
     for page in pages:
         parser = _Links()
         parser.feed(page.read_text(encoding="utf-8"))

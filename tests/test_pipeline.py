@@ -84,6 +84,8 @@ def test_a_batch_on_warm_workers_equals_one_on_fresh_kernels_byte_for_byte(tmp_p
     warm = batch.run_batch(codes, jobs=2, out_dir=tmp_path / "warm", progress=False)
     fresh = batch.run_batch(codes, jobs=2, out_dir=tmp_path / "fresh", progress=False, fresh_kernels=True)
     assert not warm.failed and not fresh.failed
+    # An English batch draws every chart with every glyph (a missing one would be logged here).
+    assert warm.logged == fresh.logged == 0, (tmp_path / "warm" / "batch.log").read_text(encoding="utf-8")
     outputs = sorted(
         p.relative_to(tmp_path / "warm")
         for p in (tmp_path / "warm").rglob("*")
