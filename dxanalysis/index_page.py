@@ -32,7 +32,7 @@ def index_html(
 
     i18n.set_language(lang)
     names = {c: provinces.province_name(c) for c in published}
-    passed = forecasts["deadline_passed"].astype(str).isin(["True", "true"])
+    passed = forecasts["deadline_passed"].astype(bool)
     sections = []
     for title, note, part in (
         (i18n.t("index.ahead"), i18n.t("index.ahead_note"), forecasts[~passed]),

@@ -18,7 +18,7 @@ from .registry import load_targets
 def _rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
     """One province's rows: targets still ahead of the as-of month, or those already past."""
     rows = result[result["province_code"] == code]
-    passed = rows["deadline_passed"].astype(str).isin(["True", "true", "1"])
+    passed = rows["deadline_passed"].astype(bool)
     return rows[passed != ahead].sort_values(["deadline", "target_id"])
 
 

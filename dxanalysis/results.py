@@ -53,4 +53,6 @@ def read_results(results_dir: str | Path, only: str | list[str] | None = None) -
     ]
     out = pd.concat(frames, ignore_index=True)
     out["scenario"] = out["scenario"].fillna("")
+    # Read as a boolean here, once: every reader of the forecast table then uses it as one.
+    out["deadline_passed"] = out["deadline_passed"].astype(str).str.lower().isin(["true", "1"])
     return out

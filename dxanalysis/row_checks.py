@@ -1,8 +1,9 @@
 """The observation contract and its row checks: one checker per column, every problem collected.
 
 Each checker reads one column of the raw rows, adds a :class:`~dxanalysis.errors.Problem` naming
-file, row and column for every bad cell, and returns the typed column; :func:`validate_rows` runs
-them in order and raises :class:`~dxanalysis.errors.InputProblems` with all problems at once.
+file, row and column for every bad cell, and returns the typed column; :func:`check_rows` runs
+them in order and :func:`finish_rows` raises :class:`~dxanalysis.errors.InputProblems` with all
+problems at once.
 """
 
 from __future__ import annotations
@@ -340,13 +341,7 @@ def _schema_checked(out: pd.DataFrame) -> pd.DataFrame:
         ) from None
 
 
-def validate_rows(rows: pd.DataFrame, number_format: NumberFormat = UNDECLARED) -> pd.DataFrame:
-    """Check raw tidy rows and return the typed contract, or raise InputProblems (all at once)."""
-    return finish_rows(check_rows(rows, number_format))
-
-
 __all__ = [
-    "validate_rows",
     "check_rows",
     "finish_rows",
     "RowChecks",

@@ -28,8 +28,6 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 
-ENGINE_NAME = "dxwarm"
-
 # Run silently before every notebook (nothing it prints reaches the notebook).
 _RESET = """\
 import os as _dx_os, sys as _dx_sys
@@ -191,4 +189,4 @@ class WarmKernelEngine(NBClientEngine):
         )
 
 
-__all__ = ["WarmKernelEngine", "ENGINE_NAME", "prepare"]
+__all__ = ["WarmKernelEngine", "prepare"]

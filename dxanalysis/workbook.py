@@ -114,7 +114,7 @@ def write_workbook(
     book = Workbook()
     first = forecasts.iloc[0]
     as_of, model = str(first["as_of"]), str(first["model"])
-    passed = forecasts["deadline_passed"].astype(str).isin(["True", "true"])
+    passed = forecasts["deadline_passed"].astype(bool)
     _about(book.active, forecasts, Path(target).name, lang)
     _sheet(book, i18n.t("xlsx.sheet.ahead", lang), forecasts[~passed], AHEAD, lang)
     _sheet(book, i18n.t("xlsx.sheet.history", lang), forecasts[passed], HISTORY, lang)

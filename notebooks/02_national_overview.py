@@ -47,7 +47,7 @@ display(Markdown(report.provenance_banner(table)))
 
 # %%
 i18n.show("overview.status")
-passed = result.deadline_passed.astype(str).isin(['True', 'true'])
+passed = result.deadline_passed.astype(bool)
 ahead, past = result[~passed], result[passed]
 report.status_counts(ahead)
 

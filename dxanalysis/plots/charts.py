@@ -245,7 +245,7 @@ def province_small_multiples(
     from ..forecast import fan, path_to, ratio_of_sums
     from ..report import region_codes
 
-    rows = result[(result["province_code"] == code) & ~result["deadline_passed"].astype(str).isin(["True", "true"])]
+    rows = result[(result["province_code"] == code) & ~result["deadline_passed"].astype(bool)]
     rows = rows.sort_values(["deadline", "target_id"])
     indicators = list(dict.fromkeys(rows["indicator"]))
     n = max(len(indicators), 1)
@@ -332,7 +332,7 @@ def national_trajectory(
         history = group_series(table, indicator)
         rows = forecasts[(forecasts["province_code"] == "00") & (forecasts["indicator"] == indicator)]
         rows = rows.sort_values("deadline")
-        ahead = rows[~rows["deadline_passed"].astype(str).isin(["True", "true"])]
+        ahead = rows[~rows["deadline_passed"].astype(bool)]
         first = (ahead if len(ahead) else rows.tail(1)).iloc[0] if len(rows) else None
         future = fans[(fans["province_code"] == "00") & (fans["indicator"] == indicator)] if len(ahead) else pd.DataFrame()
         fan_chart(
