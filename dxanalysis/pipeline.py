@@ -142,6 +142,7 @@ class Pipeline:
         self.data_files = expand_data_argument(data or None)
         self.ran: list[str] = []
         self.skipped: list[str] = []
+        self.cached: list[str] = []  # copied from the build cache (another output folder built them)
         self._fingerprints: dict[str, str] = {}
 
     # ------------------------------------------------------------------ fingerprints
@@ -197,13 +198,28 @@ class Pipeline:
     def run(self, steps=STEPS) -> Pipeline:
         """Run the steps whose inputs changed; return self."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        from . import build_cache
+
         for step in steps:
             if self._fresh(step, self.OUTPUTS[step]):
                 self.skipped.append(step)
                 continue
-            getattr(self, f"_{step}")()
-            self._done(step)
+            fingerprint = self.fingerprint(step)
+            for names in self._output_sets(step):  # built before, in any output folder
+                if build_cache.restore(fingerprint, names, self.dir):
+                    atomic_write_text(fingerprint, self.dir / f"{step}.fingerprint")
+                    self.cached.append(step)
+                    break
+            else:
+                getattr(self, f"_{step}")()
+                self._done(step)
+                for names in self._output_sets(step):
+                    build_cache.store(fingerprint, names, self.dir)
         return self
+
+    def _output_sets(self, step: str) -> list[list[str]]:
+        """What a finished step leaves: its outputs, or for the backtest its note instead."""
+        return [self.OUTPUTS[step], [BACKTEST_NOTE]] if step == "backtest" else [self.OUTPUTS[step]]
 
     def _harmonise(self) -> None:
         from .harmonise import harmonise_files

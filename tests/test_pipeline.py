@@ -235,3 +235,23 @@ def test_batch_on_data_too_short_for_a_backtest_says_so_instead_of_failing(tmp_p
     assert result.succeeded == ["01"] and not result.failed, result.failed
     assert any("forecast skill not run" in n and "needs at least 7 months" in n for n in result.notes)
     assert "forecast skill not run" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_second_output_folder_takes_the_build_from_the_cache_byte_for_byte(tmp_path, monkeypatch):
+    """Time to the first report: what one --out built, another reuses by content (fingerprint)."""
+    from dxanalysis import build_cache
+
+    monkeypatch.setenv("DX_BUILD_CACHE", str(tmp_path / "cache"))
+    steps = ("harmonise", "forecast", "scores")
+    first = Pipeline(tmp_path / "one").run(steps)
+    assert first.ran == list(steps) and first.cached == []
+    second = Pipeline(tmp_path / "two").run(steps)
+    assert second.ran == [] and second.cached == list(steps)
+    for name in ("harmonised.csv", "forecasts.csv", "fans.csv", "index766.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert Pipeline(tmp_path / "two").run(steps).skipped == list(steps)  # and it is fresh there
+    other = Pipeline(tmp_path / "three", as_of="2026-06").run(steps)  # other settings: built anew
+    assert other.ran == ["forecast"] and other.cached == ["harmonise", "scores"]
+    monkeypatch.setenv("DX_BUILD_CACHE", "off")
+    assert build_cache.cache_dir() is None
+    assert Pipeline(tmp_path / "four").run(("harmonise",)).ran == ["harmonise"]
