@@ -8,7 +8,7 @@ from dxanalysis.cli import main
 def test_validate_bundled_data_is_clean(capsys):
     assert main(["validate", str(paths.PANEL_CSV), str(paths.INDEX766_XLSX)]) == 0
     out = capsys.readouterr().out
-    assert "ok - 18180 rows" in out and "766 table (766-2025 scale), 34 provinces" in out
+    assert "ok - 18165 rows" in out and "766 table (766-2025 scale), 34 provinces" in out
 
 
 def test_validate_reports_every_problem_and_exits_nonzero(write, capsys):
