@@ -68,7 +68,7 @@ DEPARTMENTS = (
 )
 MIN_DEPARTMENTS, CORE_DEPARTMENTS = 12, 12
 #: Spread of units around their province (logit): level, drift per month, month-to-month noise.
-LEVEL_SD, DRIFT_SD, NOISE_SD, WOBBLE_SD, PUSH_SD = 0.5, 0.02, 0.05, 0.02, 0.1
+LEVEL_SD, DRIFT_SD, NOISE_SD, WOBBLE_SD, PUSH_SD = 0.5, 0.05, 0.04, 0.02, 0.1
 UNIT_COLUMNS = [
     "province_code",
     "unit_code",

@@ -196,6 +196,19 @@ def load_units(path: str | Path | None = None) -> pd.DataFrame:
     return check_units(rows, str(path))
 
 
+def units_file(data: str | Path | None = None) -> Path | None:
+    """The unit table that goes with observation ``data``: the bundled synthetic panel's (cached)
+    for none, else ``units.csv`` in the folder (or beside the file) ``dx fetch`` wrote; None when
+    there is none."""
+    from .unit_synthetic import cached_units
+
+    if data is None or str(data) == "":
+        return cached_units()
+    path = Path(data)
+    candidate = path / "units.csv" if path.is_dir() else path.parent / "units.csv"
+    return candidate if candidate.exists() else None
+
+
 def commune_centroids(province_code: str | None = None) -> pd.DataFrame:
     """Communes' centroids for a map: ``ward_code, name, type, province_code, lat, lon``
     (a unit forecast joins on ``ward_code``); one province's with ``province_code``."""
@@ -207,4 +220,4 @@ def commune_centroids(province_code: str | None = None) -> pd.DataFrame:
     return communes[["ward_code", "name", "type", "province_code", "lat", "lon"]].reset_index(drop=True)
 
 
-__all__ = ["UNIT_COLUMNS", "UNIT_SCHEMA", "LEVELS", "check_units", "load_units", "commune_centroids"]
+__all__ = ["UNIT_COLUMNS", "UNIT_SCHEMA", "LEVELS", "check_units", "load_units", "units_file", "commune_centroids"]
