@@ -15,12 +15,16 @@ Machines are noisy, so every figure is compared with a reference measured in the
                 cap, a trickling answer, requests after a refusal (``benchmarks/hostile.py``);
 * ``pdf``       the same batch without and with ``--pdf`` (N provinces, the overview, the index),
                 alternated ``--rounds`` times: what the PDFs add to its wall time (aim <= 1.25 x);
+* ``units``     unit forecasts for every department and commune of the bundled synthetic unit
+                panel, in a process of its own: wall time against the province forecast's, peak
+                resident memory (aims <= 15 s, <= 1.5 GB), every commune forecast within the
+                contract (``benchmarks/units.py``);
 * ``validate``  ``dx validate`` of a generated 200 MB tidy CSV (valid, 63 old provinces x 11
                 indicators x four centuries of months): wall time and the process's peak
                 resident memory as a multiple of the file size (aim <= 4 x).
 
 Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--rounds R] [--validate-mb M] [--skip-batch]
-[--skip-fetch] [--skip-validate] [--skip-hostile] [--skip-pdf] [--only-pdf]``.
+[--skip-fetch] [--skip-validate] [--skip-hostile] [--skip-units] [--skip-pdf] [--only-pdf]``.
 """
 
 from __future__ import annotations
@@ -168,6 +172,29 @@ def validate_benchmark(results: dict, megabytes: int) -> None:
     )
 
 
+def units_benchmark(results: dict) -> int:
+    """``benchmarks/units.py`` in a child process (its peak memory is its own); 1 when a check fails."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "units.py")], capture_output=True, text=True, cwd=ROOT)
+    if not proc.stdout.strip():
+        print("units benchmark failed:", proc.stderr[-2000:])
+        return 1
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    results.update(found)
+    print(
+        f"unit forecasts, {found['units_units']:,} units ({found['units_communes']:,} communes) x targets ahead, "
+        f"{found['units_rows']:,} rows  {found['units_forecast_s']:7.2f} s = {found['units_ratio_to_province']:.2f} x "
+        f"the province forecast ({found['units_province_forecast_s']:.2f} s; aim <= 15 s), peak memory "
+        f"{found['units_peak_mb']:.0f} MB (aim <= 1.5 GB); loading {found['units_load_s']:.2f} s"
+    )
+    failed = [k for k, ok in found.items() if k.startswith("units_check_") and not ok]
+    if failed or proc.returncode:
+        print("unit forecast checks failed:", ", ".join(failed) or proc.stderr[-2000:])
+        return 1
+    return 0
+
+
 def figure_benchmark(results: dict) -> None:
     """The province figure as a report draws it (from the pipeline's fans) and encodes it as PNG,
     for every province, twice: median wall time and the least CPU time of one figure."""
@@ -307,6 +334,7 @@ def main() -> int:
     parser.add_argument("--skip-validate", action="store_true")
     parser.add_argument("--skip-calendar", action="store_true", help="skip benchmarks/year_end.py (issue 17's aims, ~40 s)")
     parser.add_argument("--skip-hostile", action="store_true")
+    parser.add_argument("--skip-units", action="store_true", help="skip the unit forecasts (benchmarks/units.py)")
     parser.add_argument("--validate-mb", type=int, default=200, help="size of the dx validate benchmark's CSV (MB)")
     args = parser.parse_args()
     results: dict[str, float] = {}
@@ -352,6 +380,8 @@ def main() -> int:
         from hostile import hostile_benchmark
 
         hostile_benchmark(results)
+    if not args.skip_units and units_benchmark(results):
+        return 1
     figure_benchmark(results)
     if not args.skip_batch and batch_benchmark(results, args.provinces, args.jobs, args.rounds):
         return 1

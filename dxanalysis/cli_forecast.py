@@ -86,19 +86,51 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     from .forecast import forecast, load_table
     from .io import atomic_write_csv, check_output
 
+    if args.level == "unit":
+        return _cmd_forecast_units(args)
     out = check_output(args.out, [args.data] if args.data else [])
     table = load_table(args.data)
     result = forecast(table, as_of=args.as_of, model=args.model, scenario=args.scenario)
     atomic_write_csv(result, out)
+    what = f"{result['province_code'].nunique()} units incl. national, {result['target_id'].nunique()} targets"
+    return _report_written(args, result, what, "the bundled panel")
+
+
+def _report_written(args: argparse.Namespace, result, what: str, bundled: str) -> int:
+    """The one line a forecast command prints (rows, what they cover, statuses), and the synthetic note."""
     counts = result["status"].value_counts().to_dict()
+    as_of = result["as_of"].iloc[0] if len(result) else args.as_of
     print(
-        f"wrote {args.out}: {len(result)} rows ({result['province_code'].nunique()} units incl. national, "
-        f"{result['target_id'].nunique()} targets), model {args.model}, as of {result['as_of'].iloc[0]}; "
+        f"wrote {args.out}: {len(result)} rows ({what}), model {args.model}, as of {as_of}; "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
     if is_synthetic(result["data_note"]):
-        print("note: forecasts from SYNTHETIC data (the bundled panel); not official figures", file=sys.stderr)
+        print(f"note: forecasts from SYNTHETIC data ({bundled}); not official figures", file=sys.stderr)
     return 0
+
+
+def _cmd_forecast_units(args: argparse.Namespace) -> int:
+    """``dx forecast --level unit``: every department and commune, every target ahead."""
+    from .errors import DxError
+    from .forecast import load_table
+    from .forecast.units import forecast_units
+    from .io import atomic_write_csv, check_output
+    from .units import load_units, units_file
+
+    if args.scenario:
+        raise DxError("--scenario is for province forecasts; unit forecasts have none yet")
+    found = args.units or units_file(args.data)
+    if found is None:
+        raise DxError(f"no units.csv beside {args.data}: name the unit table with --units")
+    out = check_output(args.out, [p for p in (args.data, found) if p])
+    units, table = load_units(found), load_table(args.data)
+    result = forecast_units(units, as_of=args.as_of, model=args.model, province_table=table, scheduler=args.scheduler)
+    atomic_write_csv(result, out)
+    what = (
+        f"{result['unit_code'].nunique()} units of {result['province_code'].nunique()} provinces, "
+        f"{result['target_id'].nunique()} targets ahead"
+    )
+    return _report_written(args, result, what, "the bundled unit panel")
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
@@ -131,6 +163,20 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="output CSV")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS)
     p.add_argument("--scenario", help="what-if, e.g. pace=+1.5,from=2025-11[,indicator=online_records][,province=01]")
+    p.add_argument(
+        "--level",
+        choices=["province", "unit"],
+        default="province",
+        help="province (default) or unit: every department and commune, every target ahead",
+    )
+    p.add_argument(
+        "--units",
+        help="with --level unit: the unit table (default: units.csv beside DATA; without DATA, the bundled "
+        "SYNTHETIC unit panel)",
+    )
+    p.add_argument(
+        "--scheduler", help="with --level unit: Dask scheduler address; the rows are made per province on the cluster"
+    )
     p.set_defaults(func=_cmd_forecast)
 
     p = sub.add_parser("batch", help="produce the reports for every province (what `make report` runs)")

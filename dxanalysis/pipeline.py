@@ -8,6 +8,9 @@ Steps (in the style of owid/etl), each writing one or more tables to a build fol
     scores      the bundled 766 tables            -> index766.csv       (both scales, kept apart)
     backtest    harmonised.csv                    -> backtest_summary.csv, backtest_overall.csv,
                                                      backtest_reliability.csv
+    units       units.csv (or the bundled synthetic   -> unit_forecasts.csv  (every department and
+                unit panel) + harmonised.csv            commune, every target ahead; run on request:
+                                                        not yet in STEPS, which dx batch runs)
 
 ``dx batch`` runs it once, then every notebook reads its rows from the build folder (parameter
 ``build_dir``). A notebook opened alone computes the same tables in memory through
@@ -29,6 +32,8 @@ from .io import atomic_write_csv, atomic_write_text
 STEPS = ("harmonise", "forecast", "scores", "backtest")
 #: Written instead of the backtest tables when the data are too short to evaluate.
 BACKTEST_NOTE = "backtest_unavailable.txt"
+#: Written instead of the unit forecasts when the data come without a unit table.
+UNITS_NOTE = "units_unavailable.txt"
 _DTYPES = {
     "province_code": str,
     "period": str,
@@ -42,6 +47,10 @@ _DTYPES = {
     "method": str,
     "data_note": str,
     "dashboard_code": str,
+    "unit_code": str,
+    "unit_name": str,
+    "level": str,
+    "ward_code": str,
 }
 
 
@@ -160,6 +169,13 @@ class Pipeline:
                 ],
                 "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *code_files()],
                 "backtest": lambda: [self.fingerprint("harmonise"), *_params(), *code_files()],
+                "units": lambda: [
+                    self.fingerprint("harmonise"),
+                    *self._units_input(),
+                    {"as_of": self.as_of, "model": self.model},
+                    *_params(),
+                    *code_files(),
+                ],
             }[step]()
             self._fingerprints[step] = _digest(inputs)
         return self._fingerprints[step]
@@ -173,6 +189,7 @@ class Pipeline:
             and (
                 all((self.dir / name).exists() for name in outputs)
                 or (step == "backtest" and (self.dir / BACKTEST_NOTE).exists())
+                or (step == "units" and (self.dir / UNITS_NOTE).exists())
             )
         )
 
@@ -193,6 +210,7 @@ class Pipeline:
             "backtest_bands.csv",
             "backtest_december.csv",
         ],
+        "units": ["unit_forecasts.csv"],
     }
 
     def run(self, steps=STEPS) -> Pipeline:
@@ -255,6 +273,32 @@ class Pipeline:
                 (self.dir / name).unlink(missing_ok=True)
             atomic_write_text(str(exc), note)
 
+    def _units_input(self) -> list:
+        """What the unit step reads besides the province table: the bundled panel's cache key
+        (seed and code; no need to generate it to know it), a fetched ``units.csv``, or nothing."""
+        from .unit_synthetic import cache_key
+
+        if not self.data:
+            return [{"units": cache_key()}]
+        from .units import units_file
+
+        found = units_file(self.data)
+        return [found] if found is not None else [{"units": None}]
+
+    def _units(self) -> None:
+        from .forecast.units import forecast_units
+        from .units import load_units, units_file
+
+        note = self.dir / UNITS_NOTE
+        note.unlink(missing_ok=True)
+        found = units_file(self.data or None)
+        if found is None:
+            (self.dir / "unit_forecasts.csv").unlink(missing_ok=True)
+            atomic_write_text(f"no units.csv beside {self.data}: no unit forecasts", note)
+            return
+        result = forecast_units(load_units(found), as_of=self.as_of, model=self.model, province_table=self.harmonised())
+        atomic_write_csv(result, self.dir / "unit_forecasts.csv")
+
     def backtest_note(self) -> str | None:
         """Why there is no backtest (data too short), or None."""
         note = self.dir / BACKTEST_NOTE
@@ -285,6 +329,21 @@ def read_forecasts(build_dir: str | Path) -> pd.DataFrame:
     return forecasts
 
 
+def read_unit_forecasts(build_dir: str | Path, province: str | None = None) -> pd.DataFrame | None:
+    """The unit step's table (every unit x target ahead; one province's with ``province``), or
+    None when the data came without units (or the step has not run)."""
+    path = Path(build_dir) / "unit_forecasts.csv"
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, dtype=_DTYPES)
+    # Text that may be empty stays text: a department's ward code, the scenario.
+    frame[["ward_code", "scenario"]] = frame[["ward_code", "scenario"]].fillna("")
+    if province is not None:
+        frame = frame[frame["province_code"] == province].reset_index(drop=True)
+    frame["deadline_passed"] = frame["deadline_passed"].astype(str).str.lower().eq("true")
+    return frame
+
+
 def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:
     """The pipeline's tables from a build folder (``province``: only that province's fans)."""
     build = Path(build_dir)
@@ -296,4 +355,14 @@ def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:
     return Tables(read_harmonised(build), forecasts, fans, scores)
 
 
-__all__ = ["Pipeline", "Tables", "compute", "read_tables", "read_forecasts", "read_harmonised", "fans_table", "STEPS"]
+__all__ = [
+    "Pipeline",
+    "Tables",
+    "compute",
+    "read_tables",
+    "read_forecasts",
+    "read_harmonised",
+    "read_unit_forecasts",
+    "fans_table",
+    "STEPS",
+]
