@@ -237,7 +237,8 @@ class Pipeline:
 
     def _output_sets(self, step: str) -> list[list[str]]:
         """What a finished step leaves: its outputs, or for the backtest its note instead."""
-        return [self.OUTPUTS[step], [BACKTEST_NOTE]] if step == "backtest" else [self.OUTPUTS[step]]
+        notes = {"backtest": BACKTEST_NOTE, "units": UNITS_NOTE}
+        return [self.OUTPUTS[step], [notes[step]]] if step in notes else [self.OUTPUTS[step]]
 
     def _harmonise(self) -> None:
         from .harmonise import harmonise_files

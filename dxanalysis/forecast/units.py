@@ -33,8 +33,11 @@ from .table import _province_thresholds, _row, _Run
 
 #: What a unit row carries beyond the province contract.
 UNIT_KEY_COLUMNS = ["unit_code", "unit_name", "level", "ward_code"]
+#: The unit's last monthly denominator (records, ...): how much of its province's gap a shortfall
+#: holds, for ranking the units a province must move.
+VOLUME_COLUMN = "volume"
 #: The unit forecast contract: the province table's columns with the unit's after ``region``.
-UNIT_FORECAST_COLUMNS = FORECAST_COLUMNS[:3] + UNIT_KEY_COLUMNS + FORECAST_COLUMNS[3:]
+UNIT_FORECAST_COLUMNS = FORECAST_COLUMNS[:3] + UNIT_KEY_COLUMNS + [VOLUME_COLUMN] + FORECAST_COLUMNS[3:]
 
 
 def build_unit_panel(units: pd.DataFrame, as_of: str | None = None) -> Panel:
@@ -58,6 +61,9 @@ def build_unit_panel(units: pd.DataFrame, as_of: str | None = None) -> Panel:
     first_rows = data.iloc[pd.Series(np.arange(len(data))).groupby(codes).first().to_numpy()]
     keys = first_rows[["province_code", "unit_code", "indicator", *UNIT_KEY_COLUMNS[1:]]].reset_index(drop=True)
     keys = keys.astype(str)
+    order = np.argsort(data["period"].to_numpy(), kind="stable")
+    denominators = pd.to_numeric(data["denominator"], errors="coerce").to_numpy(float)[order]
+    keys[VOLUME_COLUMN] = pd.Series(denominators).groupby(codes[order]).last().reindex(range(len(keys))).to_numpy()
     names = {code: provinces.province_name(code) for code in keys["province_code"].unique()}
     keys["province_name"] = keys["province_code"].map(names)
     keys["region"] = keys["province_code"]  # pool toward the unit's province (module docstring)
@@ -158,7 +164,7 @@ def unit_rows(run: _Run, chosen, series: np.ndarray) -> list[dict]:
             key = keys[i]
             threshold, deadline_period, deadline = thresholds[key.province_code]
             row = _row(run, pred, i, key, target, threshold, deadline_period, deadline, upper)
-            row.update({column: getattr(key, column) for column in UNIT_KEY_COLUMNS})
+            row.update({column: getattr(key, column) for column in (*UNIT_KEY_COLUMNS, VOLUME_COLUMN)})
             rows.append(row)
     return rows
 
@@ -173,4 +179,4 @@ def finish(rows: list[dict], run: _Run) -> pd.DataFrame:
     return out.sort_values(["province_code", "unit_code", "target_id"], ignore_index=True)
 
 
-__all__ = ["forecast_units", "build_unit_panel", "UNIT_FORECAST_COLUMNS", "UNIT_KEY_COLUMNS"]
+__all__ = ["forecast_units", "build_unit_panel", "UNIT_FORECAST_COLUMNS", "UNIT_KEY_COLUMNS", "VOLUME_COLUMN"]
