@@ -153,20 +153,25 @@ _MISSING = object()
 _AMBIGUOUS = object()
 
 
+@lru_cache(maxsize=256)
+def _steps(field: str) -> tuple[tuple[str, str | None], ...]:
+    # Parsed once per path: pick runs for every unit of every answer (about a million a year).
+    return tuple((m["key"], m["code"]) for m in map(_STEP.match, field.split(".")))
+
+
 def pick(data: object, field: str) -> object:
     """The value at ``field`` (``parent.x`` or ``overview.metrics[code=X].numerator``) in ``data``;
     a sentinel when the path is absent (:func:`is_missing`) or its metric code is listed twice
     (:func:`is_ambiguous`); ``None`` stays ``None``: present but null."""
     node = data
-    for step in field.split("."):
-        match = _STEP.match(step)
-        if not isinstance(node, dict) or match["key"] not in node:
+    for key, code in _steps(field):
+        if not isinstance(node, dict) or key not in node:
             return _MISSING
-        node = node[match["key"]]
-        if match["code"]:
+        node = node[key]
+        if code:
             if not isinstance(node, list):
                 return _MISSING
-            found = [m for m in node if isinstance(m, dict) and m.get("code") == match["code"]]
+            found = [m for m in node if isinstance(m, dict) and m.get("code") == code]
             if len(found) > 1:
                 return _AMBIGUOUS  # two metrics with one code: which is meant is not ours to choose
             if not found:

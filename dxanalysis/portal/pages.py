@@ -96,7 +96,8 @@ def all_pages(
     stated = pages_stated(data, int(body.get("pageSize") or 0))
     if stated > max_pages:
         notes.append(f"{endpoint} {key}: {stated} pages announced; only the first {max_pages} read (max_pages)")
-    seen = {_items_digest(data, first.answer.body): 1}
+    # Only a walk of several pages can repeat one (a digest costs a JSON dump of the lists).
+    seen = {_items_digest(data, first.answer.body): 1} if min(stated, max_pages) > 1 else {}
     merged = list(data.get(merge) or []) if merge else []
     read = 1
     for page in range(2, min(stated, max_pages) + 1):
