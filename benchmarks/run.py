@@ -85,7 +85,8 @@ def floor(n: int, jobs: int, workdir: Path) -> float:
 
 
 def fetch_benchmark(results: dict) -> None:
-    """34 provinces x 10 months from the local test server; peak memory at 5 and 20 months."""
+    """34 provinces x 10 months from the local test server, units included (every commune and a
+    set of departments per province); peak memory at 5 and 20 months."""
     import datetime as dt
     import tracemalloc
 
@@ -98,6 +99,12 @@ def fetch_benchmark(results: dict) -> None:
         result = fetch(Path(tmp) / "ten", "2026-01", "2026-10", base_url=server.url, today=today, progress=False)
         results["fetch_10_months_s"] = time.perf_counter() - start
         results["fetch_requests"] = result.requests_sent
+        units = result.units
+        results["fetch_unit_rows"] = len(units)
+        results["fetch_units"] = int(units.groupby("province_code")["unit_code"].nunique().sum())
+        start = time.perf_counter()
+        fetch(Path(tmp) / "ten", "2026-01", "2026-10", offline=True, today=today, progress=False)
+        results["fetch_offline_10_months_s"] = time.perf_counter() - start
         for months, end in ((5, "2026-05"), (20, "2027-08")):
             tracemalloc.start()
             fetch(Path(tmp) / f"m{months}", "2026-01", end, base_url=server.url, today=today, progress=False)
@@ -105,8 +112,10 @@ def fetch_benchmark(results: dict) -> None:
             tracemalloc.stop()
     ratio = results["fetch_peak_mb_20_months"] / results["fetch_peak_mb_5_months"]
     print(
-        f"fetch, 34 provinces x 10 months, local test server, --jobs 4  {results['fetch_10_months_s']:6.2f} s "
-        f"({results['fetch_requests']} requests; aim < 30 s)"
+        f"fetch, 34 provinces x 10 months, units included, local test server, --jobs 4  "
+        f"{results['fetch_10_months_s']:6.2f} s ({results['fetch_requests']} requests, "
+        f"{results['fetch_units']} units, {results['fetch_unit_rows']} unit rows; aim < 30 s); "
+        f"offline replay {results['fetch_offline_10_months_s']:.2f} s"
     )
     print(
         f"  peak traced memory: 5 months {results['fetch_peak_mb_5_months']:.1f} MB, 20 months "

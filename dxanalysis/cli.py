@@ -121,7 +121,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     print(
         f"{'replayed' if args.offline else 'fetched'} {obs['period'].nunique()} month(s), "
         f"{obs['province_code'].nunique()} provinces, {obs['indicator'].nunique()} indicators: {len(obs)} observations, "
-        f"{len(result.scores)} 766 rows, {missing} missing{' (see missing.csv)' if missing else ''}; "
+        f"{len(result.scores)} 766 rows, {len(result.units)} unit rows, {missing} missing"
+        f"{' (see missing.csv)' if missing else ''}; "
         f"{result.requests_sent} request(s) sent, retries included; wrote {', '.join(str(p) for p in result.written)}"
     )
     if obs.empty:
@@ -199,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="pull every province's monthly figures from the national portal's 2026 API")
     p.add_argument("--from", dest="start", help="first month YYYY-MM (default: January of this year)")
     p.add_argument("--to", dest="end", help="last month YYYY-MM (default: the last month that has ended)")
-    p.add_argument("--out", required=True, help="folder for observations.csv, index766.csv, missing.csv and raw/")
+    p.add_argument("--out", required=True, help="folder for observations.csv, index766.csv, units.csv, missing.csv and raw/")
     p.add_argument("--base-url", help="the portal (default https://dichvucong.gov.vn), a mirror or a test server")
     p.add_argument("--offline", action="store_true", help="rebuild the tables from OUT/raw without the network")
     p.add_argument("--provinces", help="comma-separated codes or names (default: all 34)")

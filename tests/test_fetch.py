@@ -32,7 +32,7 @@ def tree(folder):
 
 
 def test_writes_the_three_tables_and_every_raw_answer(tmp_path):
-    result, portal = run(tmp_path, FakePortal(children_per_page=2))
+    result, portal = run(tmp_path, FakePortal(children_per_page=2, children=3))
     out = tmp_path / "out"
     obs = pd.read_csv(out / "observations.csv", dtype={"province_code": str})
     # 34 provinces x 2 months x the 5 indicators mapped with high or medium confidence

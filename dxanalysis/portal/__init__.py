@@ -6,7 +6,8 @@
 ``units``    which service-results entry is which province (ambiguity is an error)
 ``pages``    every page of an answer, capped, stopped on a repeated page
 ``mapping``  which answer field feeds which indicator (``params/portal.yaml``)
-``fetch``    months x provinces -> observations.csv, index766.csv, missing.csv
+``unit_rows`` every department and commune an answer lists -> units.csv rows (wards matched)
+``fetch``    months x provinces -> observations.csv, index766.csv, units.csv, missing.csv
 ``fake``     a local stand-in serving answers in the documented shape (SYNTHETIC numbers), for
-             tests and benchmarks; never the real portal
+             tests and benchmarks; never the real portal (``fake_units``: the units it lists)
 """

@@ -21,7 +21,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from .mapping import _STEP, FieldMapping, is_ambiguous, is_missing, pick
+from .mapping import _STEP, PAGED_LISTS, FieldMapping, is_ambiguous, is_missing, pick
 from .store import RawAnswer
 
 #: Larger than any count the portal can mean (Việt Nam has about 10**8 people): a count at or
@@ -149,8 +149,6 @@ WHOLE = Scalar(count_problem, "a whole number", explain=True)
 TEXT = Scalar(_is_text, "text")
 IDENT = Scalar(_is_ident, "an id (text)")
 PAGINATION = Obj({"total": WHOLE, "currentPage": WHOLE, "pageSize": WHOLE, "totalPages": WHOLE})
-#: The lists that pages add to (kept only for the raw store; checked so pages can be compared).
-PAGED_LISTS = ("evaluation", "children")
 
 SERVICE_RESULTS_SHAPE = Obj(
     {
@@ -260,6 +258,25 @@ def value_flaws(data: dict, mappings: list[FieldMapping]) -> list[str]:
     return flaws
 
 
+def unit_value_flaws(data: dict, mappings: list[FieldMapping], limit: int = 5) -> list[str]:
+    """Why each unit count the mappings read cannot be used (``null`` and absent are missing, not
+    flaws); at most ``limit`` said, then how many more (a sidecar stays short)."""
+    flaws = []
+    for key in dict.fromkeys(m.unit_list for m in mappings if m.unit_list):
+        items = data.get(key)
+        paths = dict.fromkeys(p for m in mappings if m.unit_list == key for p in (m.unit_numerator, m.unit_denominator))
+        for position, item in enumerate(items if isinstance(items, list) else ()):
+            for path in paths if isinstance(item, dict) else ():
+                value = pick(item, path)
+                if is_ambiguous(value):
+                    flaws.append(f"data.{key}[{position}].{path}: the metric is listed more than once (ambiguous)")
+                elif not is_missing(value) and value is not None and (why := count_problem(value)):
+                    flaws.append(f"data.{key}[{position}].{path} is {short(value)}: {why}, not a count")
+    if len(flaws) > limit:
+        flaws[limit:] = [f"and {len(flaws) - limit} more unit value(s) like these"]
+    return flaws
+
+
 def reader(shape: Obj, extra=None):
     """A check for one endpoint: ``check(answer) -> Reading`` (envelope, ``shape``, then
     ``extra(data) -> list of flaws``)."""
@@ -277,9 +294,10 @@ def reader(shape: Obj, extra=None):
 
 
 def endpoint_reader(mappings: list[FieldMapping]):
-    """The check for a per-province endpoint: the shape its mappings need, then their counts."""
+    """The check for a per-province endpoint: the shape its mappings need, then their counts, the
+    province's and every unit's."""
     paths = [p for m in mappings for p in (m.numerator, m.denominator)]
-    return reader(shape_from_paths(paths), lambda data: value_flaws(data, mappings))
+    return reader(shape_from_paths(paths), lambda data: value_flaws(data, mappings) + unit_value_flaws(data, mappings))
 
 
 __all__ = [
@@ -295,6 +313,7 @@ __all__ = [
     "shape_from_paths",
     "read_envelope",
     "value_flaws",
+    "unit_value_flaws",
     "reader",
     "endpoint_reader",
     "SERVICE_RESULTS_SHAPE",

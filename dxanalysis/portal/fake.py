@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import paths
 from ..index766 import COMPONENTS
+from .fake_units import roster, split
 
 PREFIX = "/api/v1/reporting/evaluation/"
 MESSAGE = "SYNTHETIC answer from dxanalysis.portal.fake (a test server, not the portal)"
@@ -47,8 +48,11 @@ class FakePortal:
     missing_provinces : set of codes left out of service-results
     refuse : answer every request with HTTP 403 and an HTML page
     published_before : months from this one on answer "NO_DATA" (not yet published)
-    children_per_page : split per-province lists into pages of this size (0: no pagination)
-    children : departments and communes listed under each province
+    children_per_page : split per-province lists into pages of this size (0: the request's
+        pageSize for the evaluation lists, which always carry ``pagination`` as the real ones do;
+        the trees unpaginated, as the real ones are)
+    children : how many units to list under each province (None: every one of its real communes,
+        plus its departments; see :mod:`.fake_units`)
     keep_log : keep every request in ``requests`` (tests); off for memory benchmarks
     """
 
@@ -60,7 +64,7 @@ class FakePortal:
     refuse: bool = False
     published_before: str | None = None
     children_per_page: int = 0
-    children: int = 3
+    children: int | None = None
     keep_log: bool = True
     requests: list = field(default_factory=list)
 
@@ -122,11 +126,12 @@ class FakePortal:
     def _paginate(self, data: dict, body: dict) -> dict:
         key = "children" if "children" in data else "evaluation"
         items = data.get(key, [])
-        size = self.children_per_page or max(len(items), 1)
+        paged = bool(self.children_per_page) or key == "evaluation"
+        size = self.children_per_page or (int(body.get("pageSize") or 0) if paged else 0) or max(len(items), 1)
         pages = max(1, -(-len(items) // size))
         page = int(body.get("currentPage", 1))
         data = {**data, key: items[(page - 1) * size : page * size]}
-        if self.children_per_page:
+        if paged:
             data["pagination"] = {"total": len(items), "currentPage": page, "pageSize": size, "totalPages": pages}
         return data
 
@@ -159,17 +164,40 @@ class FakePortal:
             )
         return {"evaluation": evaluation}
 
-    def _children(self, unit, fields) -> list[dict]:
+    def _roster(self, unit) -> tuple[dict, ...]:
+        args = (unit["province_code"], unit["department_id"], unit["department_code"], unit["department_name"])
+        units = roster(*args)
+        return units if self.children is None else units[: self.children]
+
+    def _children(self, unit, fields, counts=None) -> list[dict]:
+        """The tree answers' ``children``: every unit with ``fields``, and its own ``counts``
+        (name -> one value per unit) when the endpoint gives them."""
+        units = self._roster(unit)
         return [
             {
-                "departmentId": f"{unit['department_id']}-{i}",
-                "departmentName": f"Unit {i} - {unit['department_name']}",
-                "departmentCode": f"{unit['department_code']}.{i:02d}",
-                "level": "COMMUNE",
+                "departmentId": u["departmentId"],
+                "departmentName": u["departmentName"],
+                "departmentCode": u["departmentCode"],
+                "level": u["level"],
                 **fields,
+                **{name: values[i] for name, values in (counts or {}).items()},
+                "scoreDelta": None,
             }
-            for i in range(self.children)
+            for i, u in enumerate(units)
         ]
+
+    def _evaluation(self, unit, metrics, code=True) -> list[dict]:
+        """The evaluation lists: every unit with its ``metrics`` (a list per unit); handling-
+        satisfaction's entries carry no departmentCode (``code=False``), as the real ones."""
+        units = self._roster(unit)
+        out = []
+        for i, u in enumerate(units):
+            entry = {"stt": i + 1, "departmentId": u["departmentId"], "departmentName": u["departmentName"]}
+            if code:
+                entry["departmentCode"] = u["departmentCode"]
+            entry.update({"departmentType": u["departmentType"], "departmentLevel": u["level"], "agencyLevel": "level_2"})
+            out.append({**entry, "metrics": metrics[i], "scoreDelta": None})
+        return out
 
     def _tree_online(self, unit, period) -> dict:
         total = self._count(unit, period, "records", 20_000, 200_000)
@@ -197,37 +225,47 @@ class FakePortal:
             "totalDossierOnlinePaymentSuccess": self._maybe_null("formality-online-payment-tree", unit, paid),
             "totalDossierFinancialObligation": self._maybe_null("formality-online-payment-tree", unit, due),
         }
-        return {"parent": parent, "children": self._children(unit, {"totalScore": 5.0, "totalMaxScore": 10})}
+        shares = split(self._roster(unit), period, "paid", paid, due)
+        counts = {
+            "totalDossierOnlinePaymentSuccess": [n for n, _ in shares],
+            "totalDossierFinancialObligation": [d for _, d in shares],
+        }
+        return {"parent": parent, "children": self._children(unit, {"totalScore": 5.0, "totalMaxScore": 10}, counts)}
 
-    def _metric(self, unit, period, code, denominator, endpoint) -> dict:
-        numerator = int(denominator * (0.2 + 0.75 * _rng(unit["province_code"], period, code)))
-        return {
-            "code": code,
-            "name": code,
-            "numerator": self._maybe_null(endpoint, unit, numerator),
-            "denominator": self._maybe_null(endpoint, unit, denominator),
-            "ratio": round(numerator / denominator * 100, 2),
+    @staticmethod
+    def _metric_entry(code, numerator, denominator) -> dict:
+        ratio = round(numerator / denominator * 100, 2) if numerator is not None and denominator else None
+        return {"code": code, "name": code, "numerator": numerator, "denominator": denominator} | {
+            "ratio": ratio,
             "score": None,
             "maxScore": 2,
         }
 
-    def _digitised(self, unit, period) -> dict:
+    def _metrics(self, unit, period, codes, endpoint) -> tuple[list[dict], list[list[dict]]]:
+        """The province's metrics (``overview``) and each unit's, adding up to at most the province's."""
         records = self._count(unit, period, "settled", 20_000, 200_000)
-        metrics = [
-            self._metric(unit, period, code, records, "dossier-digitized")
-            for code in ("ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "CITIZEN_DATA_CONNECTED_DOSSIER")
-        ]
+        units = self._roster(unit)
+        overview, per_unit = [], [[] for _ in units]
+        for code in codes:
+            numerator = int(records * (0.2 + 0.75 * _rng(unit["province_code"], period, code)))
+            null = lambda v: self._maybe_null(endpoint, unit, v)  # noqa: E731
+            overview.append(
+                {**self._metric_entry(code, null(numerator), null(records)), "ratio": round(numerator / records * 100, 2)}
+            )
+            for i, (num, den) in enumerate(split(units, period, code, numerator, records)):
+                per_unit[i].append(self._metric_entry(code, num, den))
+        return overview, per_unit
+
+    def _digitised(self, unit, period) -> dict:
+        codes = ("ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "CITIZEN_DATA_CONNECTED_DOSSIER")
+        metrics, per_unit = self._metrics(unit, period, codes, "dossier-digitized")
         overview = {"departmentId": unit["department_id"], "departmentName": unit["department_name"], "metrics": metrics}
-        return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
+        return {"overview": overview, "evaluation": self._evaluation(unit, per_unit), "source": "fake"}
 
     def _satisfaction(self, unit, period) -> dict:
-        records = self._count(unit, period, "settled", 20_000, 200_000)
-        overview = {
-            "departmentId": unit["department_id"],
-            "departmentName": unit["department_name"],
-            "metrics": [self._metric(unit, period, "DOSSIER_RECEIVING_SATISFACTION", records, "handling-satisfaction")],
-        }
-        return {"overview": overview, "evaluation": self._children(unit, {"metrics": []}), "source": "fake"}
+        metrics, per_unit = self._metrics(unit, period, ("DOSSIER_RECEIVING_SATISFACTION",), "handling-satisfaction")
+        overview = {"departmentId": unit["department_id"], "departmentName": unit["department_name"], "metrics": metrics}
+        return {"overview": overview, "evaluation": self._evaluation(unit, per_unit, code=False), "source": "fake"}
 
 
 @dataclass

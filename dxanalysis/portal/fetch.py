@@ -6,7 +6,8 @@ is read (:mod:`.checks`: envelope, shape, counts); a province that is ambiguous 
 left out (:mod:`.units`). Compute: the field mapping turns answers into observation rows; ``null``,
 absent and bad fields are recorded as missing, never as zero and never cast. Save, in ``DIR``:
 ``observations.csv`` (observation contract), ``index766.csv`` (766 contract), ``missing.csv``
-(what could not be read and why) and every raw answer under ``raw/``.
+(what could not be read and why), ``units.csv`` (every department and commune the answers list,
+:mod:`.unit_rows`) and every raw answer under ``raw/``.
 
 The run stops at once (queued requests cancelled, none sent after) on the first refusal, on a
 request that failed after its retries, or on Ctrl-C. ``offline=True`` rebuilds the three tables
@@ -32,7 +33,8 @@ from .checks import SERVICE_RESULTS_SHAPE, as_count, count_problem, endpoint_rea
 from .client import Cancelled, PortalClient, PortalRefused, PortalUnreachable, RawStore
 from .mapping import FieldMapping, PortalSettings, is_ambiguous, is_missing, load_settings, pick
 from .pages import all_pages
-from .tables import MISSING_COLUMNS, OBSERVATION_COLUMNS, TableWriters, department_table, fallback_ids  # noqa: F401
+from .tables import MISSING_COLUMNS, OBSERVATION_COLUMNS, TableWriters, department_table, fallback_ids, list_reporting_gaps  # noqa: F401
+from .unit_rows import UnitNotes, fetch_with_units, sums_above_province, unit_rows
 from .units import SERVICE_RESULTS, read_units
 
 
@@ -60,7 +62,12 @@ class FetchResult:
 
     @property
     def missing(self) -> pd.DataFrame:
-        return pd.read_csv(self.out_dir / "missing.csv", dtype={"province_code": str, "period": str})
+        return pd.read_csv(self.out_dir / "missing.csv", dtype={"province_code": str, "period": str, "unit_code": str})
+
+    @property
+    def units(self) -> pd.DataFrame:
+        text = {c: str for c in ("province_code", "unit_code", "ward_code", "period")}
+        return pd.read_csv(self.out_dir / "units.csv", dtype=text, keep_default_na=False, na_values={"value": [""]})
 
 
 def _period_body(kind: str, period: str, page: int, page_size: int, department_id: str) -> dict:
@@ -80,11 +87,12 @@ class _Month:
         self.period = period
         self.observations: list[tuple] = []
         self.scores: list[tuple] = []
+        self.units: list[tuple] = []
         self.missing: list[tuple] = []
         self.messages: list[tuple[str, bool]] = []  # (text, whether it is a row of missing.csv)
 
-    def lose(self, code: str, endpoint: str, indicator: str, reason: str, say: bool = True) -> None:
-        self.missing.append((self.period, code, endpoint, indicator, reason))
+    def lose(self, code: str, endpoint: str, indicator: str, reason: str, say: bool = True, unit: str = "") -> None:
+        self.missing.append((self.period, code, endpoint, indicator, reason, unit))
         if say:
             name = provinces.province_name(code) if code not in ("", "*") else "every province"
             self.messages.append((f"{self.period} {name} ({code or '*'}) {endpoint}: {reason}; recorded as missing", True))
@@ -149,6 +157,7 @@ def _fetch_month(
     mappings: list[FieldMapping],
     pool: ThreadPoolExecutor,
     bar,
+    unit_notes: UnitNotes,
 ) -> _Month:
     month = _Month(period)
     year, number = int(period[:4]), int(period[5:])
@@ -187,9 +196,10 @@ def _fetch_month(
     # The check covers every mapping of the endpoint (low-confidence ones too), so whether a
     # stored answer is good does not depend on --include-low-confidence.
     checks = {e: endpoint_reader([m for m in settings.mappings if m.endpoint == e]) for e in endpoints}
+    lists = {e: next((m.unit_list for m in settings.mappings if m.endpoint == e and m.unit_list), None) for e in endpoints}
     jobs = {
         (code, endpoint): pool.submit(
-            all_pages,
+            fetch_with_units,
             client,
             endpoint,
             _period_body(settings.endpoints[endpoint], period, 1, settings.page_size, units.departments[code]),
@@ -197,23 +207,32 @@ def _fetch_month(
             f"{endpoint}.{code}",
             checks[endpoint],
             settings.max_pages,
+            lists[endpoint],
+            mappings,
+            settings.unit_entry,
         )
         for code in targets
         for endpoint in endpoints
     }
     _gather(jobs, client.stop)
     for code in targets:
+        unit_lists, sources = [], {}
         for endpoint in endpoints:
-            pages = jobs[(code, endpoint)].result()
+            pages, unit_list = jobs[(code, endpoint)].result()
             for text in pages.notes:
                 month.note(f"{provinces.province_name(code)} ({code}) {text}")
             users = [m for m in mappings if m.endpoint == endpoint]
             if pages.data is None:
                 month.lose(code, endpoint, ",".join(m.indicator for m in users), pages.problem)
                 continue
-            source = f"National Public Service Portal 2026 reporting API{pages.provenance}"
+            source = sources[endpoint] = f"National Public Service Portal 2026 reporting API{pages.provenance}"
             for mapping in users:
                 _observation(month, code, mapping, pages.data, source)
+            if unit_list is not None:
+                unit_lists.append(unit_list)
+        start = len(month.units)
+        unit_rows(month, code, unit_lists, sources, settings.unit_entry, unit_notes)
+        sums_above_province(month, code, start)
         bar.update(1)
     return month
 
@@ -319,16 +338,18 @@ def fetch(
     # Months are written as they finish (in month order), so memory holds one month, not the run.
     writers = TableWriters(out)
     pool = ThreadPoolExecutor(max_workers=jobs)
+    unit_notes = UnitNotes()
     try:
         for period in published:
-            month = _fetch_month(client, settings, period, wanted, mappings, pool, bar)
+            month = _fetch_month(client, settings, period, wanted, mappings, pool, bar, unit_notes)
             writers.add(month)
             notes.extend(month.messages)
         for month in result_months:  # the unpublished months come last in time
             writers.add(month)
             notes.extend(month.messages)
         written = writers.commit()
-        notes.extend(_list_reporting_gaps(out))
+        notes.extend(list_reporting_gaps(out))
+        notes.extend((text, False) for text in unit_notes.summary())
     except (PortalUnreachable, PortalRefused) as exc:
         exc.requests_sent = client.requests_sent
         raise
@@ -340,37 +361,6 @@ def fetch(
         writers.discard()
         bar.close()
     return FetchResult(out, [t for t, _ in notes], client.requests_sent, written, [r for _, r in notes])
-
-
-def _list_reporting_gaps(out: Path) -> list[tuple[str, bool]]:
-    """Months whose denominator is under a fraction of the series' usual volume (a system still
-    filling up, a province that stopped syncing) are listed in ``missing.csv`` too: they stay in
-    ``observations.csv`` as served, and ``dx harmonise`` marks them incomplete so no forecast
-    learns from them (:mod:`dxanalysis.coverage`)."""
-    from ..config import low_coverage_fraction
-    from ..coverage import low_coverage
-    from ..io import atomic_write_csv
-
-    observations = pd.read_csv(out / "observations.csv", dtype={"province_code": str, "period": str})
-    reasons = low_coverage(observations, low_coverage_fraction())
-    gaps = observations[reasons != ""]
-    if gaps.empty:
-        return []
-    rows = pd.DataFrame(
-        {
-            "period": gaps["period"],
-            "province_code": gaps["province_code"],
-            "endpoint": "coverage check",
-            "indicator": gaps["indicator"],
-            "reason": reasons[reasons != ""] + "; kept in observations.csv, left out of forecasts",
-        }
-    )
-    missing = pd.read_csv(out / "missing.csv", dtype={"province_code": str, "period": str}, keep_default_na=False)
-    atomic_write_csv(pd.concat([missing, rows], ignore_index=True)[MISSING_COLUMNS], out / "missing.csv")
-    return [
-        (f"{r.period} {provinces.province_name(r.province_code)} ({r.province_code}) {r.indicator}: {r.reason}", True)
-        for r in rows.itertuples(index=False)
-    ]
 
 
 def default_range(today: dt.date | None = None) -> tuple[str, str]:

@@ -20,13 +20,16 @@ from .store import RawAnswer
 @dataclass
 class Pages:
     """The first page's ``data`` (with the ``merge`` list of every page), or why there is none;
-    ``flaws`` (values that failed a check), ``notes`` for the terminal, and where it came from."""
+    ``flaws`` (values that failed a check), ``notes`` for the terminal, where it came from, and
+    how many pages the answer announced and how many were read (fewer: its lists are short)."""
 
     data: dict | None
     problem: str | None = None
     flaws: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     provenance: str = ""
+    stated: int = 1
+    read: int = 1
 
 
 def provenance(answer: RawAnswer) -> str:
@@ -93,8 +96,10 @@ def all_pages(
     stated = pages_stated(data, int(body.get("pageSize") or 0))
     if stated > max_pages:
         notes.append(f"{endpoint} {key}: {stated} pages announced; only the first {max_pages} read (max_pages)")
-    seen = {_items_digest(data, first.answer.body): 1}
+    # Only a walk of several pages can repeat one (a digest costs a JSON dump of the lists).
+    seen = {_items_digest(data, first.answer.body): 1} if min(stated, max_pages) > 1 else {}
     merged = list(data.get(merge) or []) if merge else []
+    read = 1
     for page in range(2, min(stated, max_pages) + 1):
         reading = client.post(endpoint, {**body, "currentPage": page}, period, f"{key}.p{page}", check)
         if reading.note:
@@ -110,12 +115,13 @@ def all_pages(
             )
             break
         seen[digest] = page
+        read = page
         if merge:
             merged.extend(reading.data.get(merge) or [])
     kept = {k: v for k, v in data.items() if k not in PAGED_LISTS}
     if merge:
         kept[merge] = merged
-    return Pages(kept, None, flaws, notes, provenance(first.answer))
+    return Pages(kept, None, flaws, notes, provenance(first.answer), stated, read)
 
 
 __all__ = ["Pages", "all_pages", "pages_stated", "provenance"]

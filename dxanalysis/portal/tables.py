@@ -12,9 +12,11 @@ import pandas as pd
 from .. import paths, provinces
 from ..index766 import INDEX766_SCHEMA
 from ..io import umask
+from .unit_rows import UNIT_COLUMNS
 
 OBSERVATION_COLUMNS = ["province_code", "period", "indicator", "numerator", "denominator", "value", "source"]
-MISSING_COLUMNS = ["period", "province_code", "endpoint", "indicator", "reason"]
+# unit_code: "" for a province's own figures; the portal's departmentCode for one unit's (units.csv)
+MISSING_COLUMNS = ["period", "province_code", "endpoint", "indicator", "reason", "unit_code"]
 
 
 def department_table(path: Path = paths.INDEX766_2026_JSON) -> pd.DataFrame:
@@ -50,14 +52,14 @@ def fallback_ids() -> dict[str, str]:
 
 
 class TableWriters:
-    """observations.csv, index766.csv and missing.csv written month by month to temporary files,
-    renamed into place only when the whole run has succeeded."""
+    """observations.csv, index766.csv, units.csv and missing.csv written month by month to
+    temporary files, renamed into place only when the whole run has succeeded."""
 
     SCORE_COLUMNS = list(INDEX766_SCHEMA.columns)
 
     def __init__(self, out: Path):
         out.mkdir(parents=True, exist_ok=True)
-        self.targets = {name: out / name for name in ("observations.csv", "index766.csv", "missing.csv")}
+        self.targets = {name: out / name for name in ("observations.csv", "index766.csv", "units.csv", "missing.csv")}
         self.temps = {name: path.with_name(f".{name}.partial") for name, path in self.targets.items()}
         self.first = {name: True for name in self.targets}
 
@@ -94,22 +96,22 @@ class TableWriters:
         scores.insert(1, "province_name", scores["province_code"].map(provinces.province_name))
         scores.insert(len(scores.columns) - 1, "scale", "766-2026")
         self._write("index766.csv", scores[self.SCORE_COLUMNS].sort_values(["province_code", "component"]))
+        units = pd.DataFrame(month.units, columns=UNIT_COLUMNS)  # exact ints, as above
+        self._write("units.csv", units.sort_values(["province_code", "unit_code", "indicator"], ignore_index=True))
         missing = pd.DataFrame(month.missing, columns=MISSING_COLUMNS)
-        self._write("missing.csv", missing.sort_values(["province_code", "endpoint"], ignore_index=True))
+        # stable: a province's own losses first, then its units' in the order they were read
+        missing = missing.sort_values(["province_code", "endpoint", "unit_code"], ignore_index=True, kind="stable")
+        self._write("missing.csv", missing)
 
     def commit(self) -> list[Path]:
         for name, temp in self.temps.items():
             if self.first[name]:  # no month at all: headers only
-                self._write(
-                    name,
-                    pd.DataFrame(
-                        columns=OBSERVATION_COLUMNS
-                        if name == "observations.csv"
-                        else self.SCORE_COLUMNS
-                        if name == "index766.csv"
-                        else MISSING_COLUMNS
-                    ),
-                )
+                columns = {
+                    "observations.csv": OBSERVATION_COLUMNS,
+                    "index766.csv": self.SCORE_COLUMNS,
+                    "units.csv": UNIT_COLUMNS,
+                }.get(name, MISSING_COLUMNS)
+                self._write(name, pd.DataFrame(columns=columns))
             os.chmod(temp, 0o666 & ~umask())
             os.replace(temp, self.targets[name])
         return list(self.targets.values())
@@ -119,4 +121,36 @@ class TableWriters:
             temp.unlink(missing_ok=True)
 
 
-__all__ = ["TableWriters", "department_table", "fallback_ids"]
+def list_reporting_gaps(out: Path) -> list[tuple[str, bool]]:
+    """Months whose denominator is under a fraction of the series' usual volume (a system still
+    filling up, a province that stopped syncing) are listed in ``missing.csv`` too: they stay in
+    ``observations.csv`` as served, and ``dx harmonise`` marks them incomplete so no forecast
+    learns from them (:mod:`dxanalysis.coverage`)."""
+    from ..config import low_coverage_fraction
+    from ..coverage import low_coverage
+    from ..io import atomic_write_csv
+
+    observations = pd.read_csv(out / "observations.csv", dtype={"province_code": str, "period": str})
+    reasons = low_coverage(observations, low_coverage_fraction())
+    gaps = observations[reasons != ""]
+    if gaps.empty:
+        return []
+    rows = pd.DataFrame(
+        {
+            "period": gaps["period"],
+            "province_code": gaps["province_code"],
+            "endpoint": "coverage check",
+            "indicator": gaps["indicator"],
+            "reason": reasons[reasons != ""] + "; kept in observations.csv, left out of forecasts",
+            "unit_code": "",
+        }
+    )
+    missing = pd.read_csv(out / "missing.csv", dtype=str, keep_default_na=False)
+    atomic_write_csv(pd.concat([missing, rows], ignore_index=True)[MISSING_COLUMNS], out / "missing.csv")
+    return [
+        (f"{r.period} {provinces.province_name(r.province_code)} ({r.province_code}) {r.indicator}: {r.reason}", True)
+        for r in rows.itertuples(index=False)
+    ]
+
+
+__all__ = ["TableWriters", "department_table", "fallback_ids", "list_reporting_gaps"]
