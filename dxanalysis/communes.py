@@ -26,9 +26,18 @@ def load_communes() -> pd.DataFrame:
     """The bundled list: ``ward_code, name, short_name, type, type_vi, province_code, lat, lon,
     area_km2`` (codes as text, so the leading zeros stay)."""
     frame = pd.read_csv(paths.COMMUNES_CSV, dtype={"ward_code": str, "province_code": str}, keep_default_na=False)
+    frame["exact"] = frame["name"].map(exact_key)
     frame["key"] = frame["name"].map(name_key)
     frame["short_key"] = frame["short_name"].map(name_key)
     return frame
+
+
+def exact_key(text: str) -> str:
+    """A name as written, less case, the "UBND" prefix, a " - Tỉnh X" suffix and extra spaces."""
+    text = unicodedata.normalize("NFC", str(text)).lower()
+    text = re.sub(r"\s+-\s+(tỉnh|thành phố)\b.*$", "", text)
+    text = re.sub(r"^\s*(ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+", "", text)
+    return " ".join(text.split())
 
 
 def name_key(text: str) -> str:
@@ -44,6 +53,10 @@ def match_ward(province_code: str, unit_name: str) -> tuple[str, str]:
     """``(ward_code, "")`` for a unit whose name is one commune of its province, else ``("", reason)``."""
     communes = load_communes()
     mine = communes[communes["province_code"] == province_code]
+    # With diacritics first: Thanh An and Thạnh An are two wards of Hồ Chí Minh City.
+    exact = mine[mine["exact"] == exact_key(unit_name)]
+    if len(exact) == 1:
+        return str(exact["ward_code"].iloc[0]), ""
     key = name_key(unit_name)
     found = mine[mine["key"] == key]
     if found.empty:  # "Việt Trì" without its type, or a type written differently
@@ -61,4 +74,4 @@ def match_ward(province_code: str, unit_name: str) -> tuple[str, str]:
     return "", f"{len(found)} communes of province {province_code} share that name ({codes})"
 
 
-__all__ = ["load_communes", "match_ward", "name_key", "TYPE_WORDS"]
+__all__ = ["load_communes", "match_ward", "name_key", "exact_key", "TYPE_WORDS"]

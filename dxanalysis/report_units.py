@@ -67,7 +67,7 @@ def summary_lines(rows: pd.DataFrame) -> list[str]:
     """One sentence per target ahead: how many communes and departments are off track, and how
     much of the province's gap the first few hold."""
     lines = []
-    for target_id, part in rows.groupby("target_id", sort=False):
+    for _, part in rows.groupby("target_id", sort=False):
         first = part.iloc[0]
         communes = part[part["level"] == "commune"]
         off = communes["status"].isin(OFF).sum()

@@ -43,3 +43,11 @@ def test_no_match_and_several_matches_are_kept_with_the_reason():
         row = shared.iloc[0]
         code, reason = communes.match_ward(row.province_code, row.short_name)
         assert code == "" and "share that name" in reason
+
+
+def test_names_that_differ_only_by_a_diacritic_are_told_apart():
+    frame = communes.load_communes()
+    hcm = frame[(frame["province_code"] == "79") & frame["short_name"].isin(["Thanh An", "Thạnh An"])]
+    for row in hcm.itertuples():
+        code, reason = communes.match_ward("79", f"UBND {row.name}")
+        assert (code, reason) == (row.ward_code, ""), row.name
