@@ -21,6 +21,7 @@ def index_html(
     national_png: str = "",
     lang: str = "en",
     workbook: str = "",
+    units: dict | None = None,
 ) -> str:
     """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped) in ``lang``:
     links to every report; the maps and the national trajectory; the targets still ahead first,
@@ -73,8 +74,12 @@ def index_html(
                         "p": i18n.num(p, 2) if isinstance(p, float) and p == p and not is_past else None,
                     }
                 )
+            off = None
+            if units is not None and not part["deadline_passed"].astype(bool).any() and code in units["total"]:
+                off = f"{units['off'].get(code, 0)} / {units['total'][code]}"
             rows.append(
                 {
+                    "communes_off": off,
                     "code": code,
                     "name": i18n.t("chart.the_nation").capitalize() if code == "00" else names[code],
                     "href": "02_national_overview.html" if code == "00" else f"provinces/{code}.html",
@@ -82,7 +87,16 @@ def index_html(
                 }
             )
         if targets:
-            sections.append({"title": title, "note": note, "targets": targets, "rows": rows})
+            ahead = units is not None and not part["deadline_passed"].astype(bool).any()
+            sections.append(
+                {
+                    "title": title,
+                    "note": note,
+                    "targets": targets,
+                    "rows": rows,
+                    "units": i18n.t("index.communes_off", target=units["label"]) if ahead else None,
+                }
+            )
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
     )

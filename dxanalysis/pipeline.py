@@ -29,7 +29,7 @@ import pandas as pd
 from . import paths
 from .io import atomic_write_csv, atomic_write_text
 
-STEPS = ("harmonise", "forecast", "scores", "backtest")
+STEPS = ("harmonise", "forecast", "units", "scores", "backtest")
 #: Written instead of the backtest tables when the data are too short to evaluate.
 BACKTEST_NOTE = "backtest_unavailable.txt"
 #: Written instead of the unit forecasts when the data come without a unit table.
@@ -126,6 +126,18 @@ def compute(data=None, as_of: str | None = None, model: str = "pooled", scenario
     forecasts = forecast(table, as_of=as_of, model=model, targets=targets, scenario=scenario)
     as_of = str(forecasts["as_of"].iloc[0])
     return Tables(table, forecasts, fans_table(table, forecasts, as_of, model, scenario))
+
+
+def compute_units(data, table: pd.DataFrame, as_of: str | None = None, model: str = "pooled") -> pd.DataFrame | None:
+    """The unit step's table in memory (every unit x target ahead), or None without units: what a
+    notebook opened alone computes, through the same call as the step."""
+    from .forecast.units import forecast_units
+    from .units import load_units, units_file
+
+    found = units_file(data or None)
+    if found is None:
+        return None
+    return forecast_units(load_units(found), as_of=as_of, model=model, province_table=table)
 
 
 class Pipeline:

@@ -44,6 +44,12 @@ from .report_text import (
     narrative,
     provenance_banner,
 )
+from .report_units import map_target as unit_map_target
+from .report_units import ranking as unit_ranking
+from .report_units import rankings as unit_rankings
+from .report_units import status_counts as unit_status_counts
+from .report_units import summary_lines as unit_summary_lines
+from .report_units import units_ahead
 from .results import read_results, write_results
 
 
@@ -125,7 +131,19 @@ def load_tables(params: ReportParameters, build_dir: str = ""):
     return compute(params.data, as_of=params.as_of, model=params.model, scenario=params.scenario, targets=targets)
 
 
+def load_unit_forecasts(params: ReportParameters, build_dir: str, table: pd.DataFrame) -> pd.DataFrame | None:
+    """The province's unit forecasts: read from ``build_dir``, or computed now (every unit, as the
+    batch's step does) when the notebook is opened alone; None when the data came without units."""
+    from .pipeline import compute_units, read_unit_forecasts
+
+    if build_dir:
+        return read_unit_forecasts(build_dir, params.province)
+    units = compute_units(params.data, table, as_of=params.as_of, model=params.model)
+    return None if units is None else units[units["province_code"] == params.province].reset_index(drop=True)
+
+
 __all__ = [
+    "load_unit_forecasts",
     "ReportParameters",
     "normalise_province",
     "check_parameters",
@@ -150,6 +168,12 @@ __all__ = [
     "narrative",
     "calendar_lines",
     "left_out_lines",
+    "units_ahead",
+    "unit_ranking",
+    "unit_rankings",
+    "unit_map_target",
+    "unit_status_counts",
+    "unit_summary_lines",
     "provenance_banner",
     "markdown_escape",
     "environment_footer",

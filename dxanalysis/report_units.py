@@ -52,7 +52,7 @@ def ranking(rows: pd.DataFrame, target_id: str, level: str) -> pd.DataFrame:
         {
             t("units.unit"): mine["unit_name"].to_numpy(),
             t("units.code"): [ward or unit for ward, unit in zip(mine["ward_code"], mine["unit_code"])],
-            t("col.last"): [pct(v) for v in mine["last_value"]],
+            t("col.last_value"): [num(v) for v in mine["last_value"]],
             t("col.forecast"): [pct(v) for v in mine["forecast"]],
             t("col.p_hit"): [num(p, 2) for p in mine["p_hit"]],
             t("col.required_pace"): [num(v, 2, sign=True) for v in mine["required_pace"]],
@@ -87,6 +87,24 @@ def summary_lines(rows: pd.DataFrame) -> list[str]:
     return lines
 
 
+def rankings(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """For each target ahead, a heading and the ranking of its communes, then of its departments
+    (each only when some are off track)."""
+    out = []
+    for target_id in rows["target_id"].unique():
+        for level, key in (("commune", "units.ranking_communes"), ("department", "units.ranking_departments")):
+            table = ranking(rows, target_id, level)
+            if not table.empty:
+                out.append((t(key, target=target_label(target_id)), table))
+    return out
+
+
+def map_target(rows: pd.DataFrame) -> str | None:
+    """The target the commune map shows: the first due (end-2026 before 2030) with commune rows."""
+    communes = rows[rows["level"] == "commune"]
+    return None if communes.empty else str(communes.sort_values(["deadline", "target_id"])["target_id"].iloc[0])
+
+
 def communes_off_track(unit_forecasts: pd.DataFrame | None, target_id: str) -> dict[str, int]:
     """Per province, the communes off track (or needing acceleration) on ``target_id``."""
     if unit_forecasts is None or unit_forecasts.empty:
@@ -95,4 +113,14 @@ def communes_off_track(unit_forecasts: pd.DataFrame | None, target_id: str) -> d
     return rows[rows["status"].isin(OFF)].groupby("province_code").size().to_dict()
 
 
-__all__ = ["units_ahead", "shortfall", "status_counts", "ranking", "summary_lines", "communes_off_track", "SHOWN"]
+__all__ = [
+    "units_ahead",
+    "shortfall",
+    "status_counts",
+    "ranking",
+    "rankings",
+    "map_target",
+    "summary_lines",
+    "communes_off_track",
+    "SHOWN",
+]

@@ -48,6 +48,15 @@ AHEAD = (
     ("xlsx.col.months_ahead", "horizon_months", "int"),
     ("xlsx.col.months_observed", "n_obs", "int"),
 )
+#: The unit forecasts: the unit's own columns, then the province contract's.
+UNITS = (
+    *AHEAD[:2],
+    ("xlsx.col.unit_code", "unit_code", "text"),
+    ("units.unit", "unit_name", "text"),
+    ("units.level", "level", "text"),
+    ("xlsx.col.ward_code", "ward_code", "text"),
+    *AHEAD[2:],
+)
 HISTORY = (
     *AHEAD[:8],
     ("xlsx.col.deadline_month", "last_period", "month"),
@@ -105,8 +114,8 @@ def write_workbook(
     lang : {"en", "vi"}
         Language of the sheet names, headers, words and date formats.
     units : DataFrame, optional
-        Forecasts for units other than provinces, in the forecast contract; no sheet when None or
-        empty (the pipeline does not forecast units yet).
+        The unit forecasts (every commune and department; the pipeline's ``units`` step); no sheet
+        when None or empty.
     """
     from openpyxl import Workbook
 
@@ -119,7 +128,7 @@ def write_workbook(
     _sheet(book, i18n.t("xlsx.sheet.ahead", lang), forecasts[~passed], AHEAD, lang)
     _sheet(book, i18n.t("xlsx.sheet.history", lang), forecasts[passed], HISTORY, lang)
     if units is not None and not units.empty:
-        _sheet(book, i18n.t("xlsx.sheet.units", lang), units, AHEAD, lang)
+        _sheet(book, i18n.t("xlsx.sheet.units", lang), units[~units["deadline_passed"].astype(bool)], UNITS, lang)
     if scores is not None and not scores.empty:
         _sheet(book, i18n.t("xlsx.sheet.scores", lang), scores, SCORES, lang)
     book.properties.creator = "dxanalysis"

@@ -80,6 +80,24 @@ fig = plots.province_small_multiples(table, result, code, as_of=params.as_of, mo
 plots.show(fig)
 
 # %%
+unit_rows = report.units_ahead(report.load_unit_forecasts(params, build_dir, table), code)
+if unit_rows.empty:
+    i18n.show("units.none")
+else:
+    i18n.show("units.heading")
+    display(Markdown("\n".join(f"- {line}" for line in report.unit_summary_lines(unit_rows))))
+    display(report.unit_status_counts(unit_rows))
+
+# %%
+for heading, ranked in report.unit_rankings(unit_rows) if not unit_rows.empty else []:
+    display(Markdown(heading))
+    display(ranked)
+
+# %%
+if not unit_rows.empty and report.unit_map_target(unit_rows):
+    plots.show(plots.commune_map(unit_rows, code, report.unit_map_target(unit_rows), source=result['data_note'].iloc[0]))
+
+# %%
 i18n.show("province.formed")
 members = report.constituents_table(code, table)
 display(members)

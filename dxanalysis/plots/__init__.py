@@ -14,7 +14,7 @@ from .charts import (
     ranking,
     reliability_plot,
 )
-from .maps import MAP_PANELS, _province_shapes, choropleth, overview_maps
+from .maps import MAP_PANELS, _province_shapes, choropleth, commune_map, overview_maps
 from .style import BLUE, CSS_FONT_STACK, FONT_FAMILY, apply_style, describe, font_paths, png_bytes, show, source_line
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "_province_shapes",
     "apply_style",
     "choropleth",
+    "commune_map",
     "coverage_by_horizon",
     "describe",
     "fan_chart",

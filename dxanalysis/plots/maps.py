@@ -193,3 +193,58 @@ def overview_maps(forecasts: pd.DataFrame, scores: pd.DataFrame | None = None, s
     fig.tight_layout()
     source_line(fig, source + "; boundaries: vnmap (MIT) from geoBoundaries")
     return fig
+
+
+def commune_map(rows: pd.DataFrame, code: str, target_id: str, source: str = "") -> plt.Figure:
+    """A province's communes at their centroids, coloured by P(hit) of ``target_id`` (cividis),
+    over the province's outline; communes without a forecast hollow. Points, not polygons: the
+    bundled list has centroids only, and a scatter costs a few milliseconds per report."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon
+
+    from ..provinces import province_name
+    from ..report_tables import target_label
+    from ..units import commune_centroids
+
+    fig, ax = plt.subplots(figsize=(7, 6.5))
+    shapes = _province_shapes().get(code, [])
+    ax.add_collection(
+        PatchCollection([Polygon(r, closed=True) for r in shapes], facecolor="#f2f2f2", edgecolor="#999999", linewidths=0.6)
+    )
+    centroids = commune_centroids(code)
+    mine = rows[(rows["target_id"] == target_id) & (rows["level"] == "commune")][["ward_code", "p_hit"]]
+    placed = centroids.merge(mine, on="ward_code", how="left")
+    known = placed["p_hit"].notna()
+    ax.scatter(
+        placed.loc[~known, "lon"], placed.loc[~known, "lat"], s=14, facecolors="none", edgecolors="#888888", linewidths=0.6
+    )
+    points = ax.scatter(
+        placed.loc[known, "lon"],
+        placed.loc[known, "lat"],
+        c=placed.loc[known, "p_hit"],
+        cmap="cividis",
+        vmin=0,
+        vmax=1,
+        s=16,
+        edgecolors="#333333",
+        linewidths=0.3,
+    )
+    bar = fig.colorbar(points, ax=ax, fraction=0.04, pad=0.02)
+    bar.formatter = FuncFormatter(lambda x, _: i18n.num(x, 1))
+    bar.update_ticks()
+    bar.set_label(t("chart.p_met_unit"), fontsize=8)
+    xs = np.concatenate([r[:, 0] for r in shapes] + [placed["lon"].to_numpy()]) if shapes else placed["lon"].to_numpy()
+    ys = np.concatenate([r[:, 1] for r in shapes] + [placed["lat"].to_numpy()]) if shapes else placed["lat"].to_numpy()
+    ax.set_xlim(np.nanmin(xs) - 0.05, np.nanmax(xs) + 0.05)
+    ax.set_ylim(np.nanmin(ys) - 0.05, np.nanmax(ys) + 0.05)
+    ax.set_aspect(1 / np.cos(np.radians(float(np.nanmean(ys)))))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    title = t(
+        "units.map_title", name=province_name(code), target=textwrap.shorten(target_label(target_id), 80, placeholder="…")
+    )
+    ax.set_title(textwrap.fill(title, 62), loc="left")
+    fig.tight_layout()
+    source_line(fig, source + "; communes: vietnamadminunits (MIT) centroids")
+    return fig
