@@ -192,22 +192,22 @@ def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(label=rows["target_id"].map(labels)).sort_values(["deadline", "target_id"])
 
 
+def _counts(forecasts: pd.DataFrame, word, column: str) -> pd.DataFrame:
+    """Provinces per target (rows, by name, in deadline order) and word (columns)."""
+    rows = _labelled(forecasts[forecasts["province_code"] != provinces.NATIONAL_CODE])
+    counts = pd.crosstab(rows["label"], rows["status"].map(word)).reindex(list(dict.fromkeys(rows["label"])))
+    counts.index.name, counts.columns.name = t("col.target"), t(column)
+    return counts
+
+
 def status_counts(forecasts: pd.DataFrame) -> pd.DataFrame:
     """How many provinces are in each status, per target still ahead (rows: targets by name)."""
-    rows = _labelled(forecasts[forecasts["province_code"] != provinces.NATIONAL_CODE])
-    order = list(dict.fromkeys(rows["label"]))
-    counts = pd.crosstab(rows["label"], rows["status"].map(status)).reindex(order)
-    counts.index.name, counts.columns.name = t("col.target"), t("col.status")
-    return counts
+    return _counts(forecasts, status, "col.status")
 
 
 def verdict_counts(forecasts: pd.DataFrame) -> pd.DataFrame:
     """How many provinces met or missed each target whose deadline has passed."""
-    rows = _labelled(forecasts[forecasts["province_code"] != provinces.NATIONAL_CODE])
-    order = list(dict.fromkeys(rows["label"]))
-    counts = pd.crosstab(rows["label"], rows["status"].map(verdict)).reindex(order)
-    counts.index.name, counts.columns.name = t("col.target"), t("col.verdict")
-    return counts
+    return _counts(forecasts, verdict, "col.verdict")
 
 
 def at_risk_table(forecasts: pd.DataFrame) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from . import paths, provinces
 from .periods import period_range
 from .provinces import MERGER_PERIOD
 from .synthetic import END, push_shape
+from .unit_contract import UNIT_COLUMNS
 
 SEED = 20261206
 START = MERGER_PERIOD
@@ -69,20 +70,6 @@ DEPARTMENTS = (
 MIN_DEPARTMENTS, CORE_DEPARTMENTS = 12, 12
 #: Spread of units around their province (logit): level, drift per month, month-to-month noise.
 LEVEL_SD, DRIFT_SD, NOISE_SD, WOBBLE_SD, PUSH_SD = 0.5, 0.05, 0.04, 0.02, 0.1
-UNIT_COLUMNS = [
-    "province_code",
-    "unit_code",
-    "unit_name",
-    "level",
-    "ward_code",
-    "ward_match",
-    "period",
-    "indicator",
-    "numerator",
-    "denominator",
-    "value",
-    "source",
-]
 
 
 def unit_list(seed: int = SEED) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandera.pandas as pa
 
 from . import provinces
 from .errors import InputProblems, Problem
-from .unit_synthetic import UNIT_COLUMNS
+from .unit_contract import UNIT_COLUMNS
 
 LEVELS = ("department", "commune")
 #: Cells that mean "no number" (a JSON null written out, an empty cell): missing, never zero.

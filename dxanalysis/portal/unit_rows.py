@@ -20,25 +20,12 @@ import functools
 from dataclasses import dataclass, field
 
 from .. import provinces
+from ..unit_contract import UNIT_COLUMNS
 from .checks import as_count, count_problem, short
 from .mapping import FieldMapping, UnitEntry, is_ambiguous, is_missing
 from .mapping import pick as _pick
 from .pages import Pages, all_pages
 
-UNIT_COLUMNS = [
-    "province_code",
-    "unit_code",
-    "unit_name",
-    "level",
-    "ward_code",
-    "ward_match",
-    "period",
-    "indicator",
-    "numerator",
-    "denominator",
-    "value",
-    "source",
-]
 #: Names of units in the run summary (the rest are counted, and all are in units.csv).
 FIRST_FEW = 5
 
