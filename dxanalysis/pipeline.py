@@ -19,6 +19,7 @@ Steps (in the style of owid/etl), each writing one or more tables to a build fol
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -342,13 +343,22 @@ def read_forecasts(build_dir: str | Path) -> pd.DataFrame:
     return forecasts
 
 
+@functools.lru_cache(maxsize=2)
+def _unit_table(path: str, mtime_ns: int, size: int, inode: int) -> pd.DataFrame:
+    """The whole unit table, read once per worker: every province report of a batch reads it, and
+    a warm kernel keeps modules across reports. Keyed by the file's identity and content stamp, so
+    a rewritten file is read again."""
+    return pd.read_csv(path, dtype=_DTYPES)
+
+
 def read_unit_forecasts(build_dir: str | Path, province: str | None = None) -> pd.DataFrame | None:
     """The unit step's table (every unit x target ahead; one province's with ``province``), or
     None when the data came without units (or the step has not run)."""
     path = Path(build_dir) / "unit_forecasts.csv"
     if not path.exists():
         return None
-    frame = pd.read_csv(path, dtype=_DTYPES)
+    stat = path.stat()
+    frame = _unit_table(str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino).copy()
     # Text that may be empty stays text: a department's ward code, the scenario.
     frame[["ward_code", "scenario"]] = frame[["ward_code", "scenario"]].fillna("")
     if province is not None:

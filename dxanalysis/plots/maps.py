@@ -245,6 +245,6 @@ def commune_map(rows: pd.DataFrame, code: str, target_id: str, source: str = "")
         "units.map_title", name=province_name(code), target=textwrap.shorten(target_label(target_id), 80, placeholder="…")
     )
     ax.set_title(textwrap.fill(title, 62), loc="left")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.88, bottom=0.05)  # fixed: no layout pass to pay
     source_line(fig, source + "; communes: vietnamadminunits (MIT) centroids")
     return fig
