@@ -55,9 +55,13 @@ def low_coverage(table: pd.DataFrame, fraction: float = DEFAULT_FRACTION) -> pd.
     reasons = pd.Series("", index=table.index, dtype=object)
     if table.empty or "denominator" not in table:
         return reasons
-    # Rows already incomplete (a merger month missing a constituent) keep their own reason, and
-    # their partial volumes do not count toward the usual one.
+    # Rows incomplete for another reason (a merger month missing a constituent) keep that reason,
+    # and their partial volumes do not count toward the usual one. Rows this rule flagged before
+    # still count, so that judging a table twice (harmonise, then the forecast's panel) flags the
+    # same months.
     complete = table["complete"].astype(bool) if "complete" in table else pd.Series(True, index=table.index)
+    if "incomplete_reason" in table:
+        complete = complete | table["incomplete_reason"].astype(str).str.startswith(REASON_PREFIX)
     denominator = pd.to_numeric(table["denominator"], errors="coerce").where(complete)
     keys = [table["province_code"], table["indicator"]]
     grouped = denominator.groupby(keys)

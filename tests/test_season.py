@@ -178,3 +178,17 @@ def test_a_month_left_out_everywhere_is_said_once_and_a_provinces_own_gap_is_its
     assert len(mine) == 1 and "1 month(s)" in mine[0] and "Jun 2024" in mine[0]
     common, elsewhere = report.left_out_lines(flagged, "01")
     assert len(common) == 1 and elsewhere == []
+
+
+def test_judging_a_table_twice_flags_the_same_months():
+    """harmonise flags the gaps, and the forecast's panel judges the flagged table again: the
+    usual volume must not move between the two (a flagged month still counts toward it)."""
+    table = _panel(8, push=0.0, months=period_range("2025-01", "2025-10"))
+    first = (table["province_code"] == "46") & (table["period"] <= "2025-03")
+    table.loc[first, "denominator"] = table.loc[first, "denominator"] * 0.1
+    near = (table["province_code"] == "46") & (table["period"] == "2025-04")
+    table.loc[near, "denominator"] = table.loc[near, "denominator"] * 0.21  # just above a fifth
+    flagged = coverage.flag_low_coverage(table)
+    again = coverage.low_coverage(flagged)
+    assert (again != "").sum() == (~flagged["complete"]).sum() == 3
+    assert flagged.loc[near, "complete"].all()

@@ -71,12 +71,13 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
         Add a national series per indicator: the sum of numerators over the sum of denominators
         of the provinces reporting complete data that month (never an average of shares).
     """
-    data = table[table["complete"].astype(bool)]
-    # Reporting gaps never reach a model, even in a table that was not harmonised here.
+    # Reporting gaps never reach a model, even in a table that was not harmonised here: judged on
+    # the whole table, as harmonise judges it, so both find the same months.
     from ..config import low_coverage_fraction
     from ..coverage import low_coverage
 
-    data = data[(low_coverage(data, low_coverage_fraction()) == "").to_numpy()]
+    gaps = (low_coverage(table, low_coverage_fraction()) != "").to_numpy()
+    data = table[table["complete"].astype(bool).to_numpy() & ~gaps]
     if as_of is not None:
         data = data[data["period"] <= as_of]
     if data.empty:
