@@ -13,7 +13,7 @@ from .panel import Panel, _from_scale, _to_scale
 from .pooling import _drift_instability, _partial_pool
 from .season import Season
 from .season import estimate as estimate_season
-from .settings import MERGER_SHIFT_SD, MODELS, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
+from .settings import MERGER_SHIFT_SD, MODELS, POOLED_FAMILY, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
 
 # --------------------------------------------------------------------------- series statistics
 
@@ -197,7 +197,7 @@ class Fit:
             )
         h = target - self.last_col
         extra = 0.0
-        if self.model in ("pooled", "pooled_no_season"):
+        if self.model in POOLED_FAMILY:
             # The reporting level shift when the horizon crosses the merger.
             crosses = (self.last_col < self.merger_col) & (target >= self.merger_col)
             extra = np.where(crosses, MERGER_SHIFT_SD**2, 0.0)
@@ -246,35 +246,35 @@ def fit_ets_reusing(panel: Panel, origin: int, params=None, fallback: Fit | None
 def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
     if model not in MODELS:
         raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    window = window or (POOLED_WINDOW if model in ("pooled", "pooled_no_season") else WINDOW)
+    window = window or (POOLED_WINDOW if model in POOLED_FAMILY else WINDOW)
     values = panel.values[:, : origin + 1]
     groups = panel.keys["indicator"].to_numpy()
     if model == "linear":
         return _fit_linear(values, origin, window, groups, panel.merger_col)
     scale = {"naive": "identity", "compound": "log", "pooled": "logit", "pooled_no_season": "logit"}[model]
     z = _to_scale(values, scale)
-    season = None
+    season, cumulative = None, None
     if model == "pooled":
         # The calendar first: drift and noise are then measured on changes with the year-end push
         # taken out, and the push is added back month by month ahead (forecast.season).
         first_month = int(panel.periods[0][5:7]) - 1
         season = estimate_season(z, origin, panel.merger_col, first_month, panel.keys)
         if season.active:
-            z = z - season.cumulative(z.shape[1])
+            cumulative = season.cumulative(z.shape[1])
+            z = z - cumulative
     st = diff_stats(z, origin, window, panel.merger_col, drift=model != "naive")
     sigma2, df = _pool_noise(st.sigma2, st.pairs - (0 if model == "naive" else 1), groups)
     slope_var = np.where(st.sum_k > 0, sigma2 / np.where(st.sum_k > 0, st.sum_k, 1), np.inf)
     weight = np.ones_like(st.slope)
     slope = np.nan_to_num(st.slope)
-    if model in ("pooled", "pooled_no_season"):
+    if model in POOLED_FAMILY:
         slope, slope_var, weight = _partial_pool(st.slope, slope_var, panel.keys)
         # Drifts change (campaigns start, provinces plateau): add the observed instability of the drift.
         slope_var = slope_var + _drift_instability(z, origin, panel.merger_col, groups)
     if model == "naive":
         slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
     last_value = st.last_value
-    if season is not None and season.active:  # back to the series as observed
-        cumulative = season.cumulative(z.shape[1])
+    if cumulative is not None:  # back to the series as observed
         last_value = last_value + np.take_along_axis(cumulative, np.maximum(st.last_col, 0)[:, None], 1)[:, 0]
     return Fit(
         model=model,

@@ -121,7 +121,7 @@ def excesses(z: np.ndarray, origin: int, merger_col: int, first_month: int) -> t
     n_series, width = delta.shape
     months = (first_month + np.arange(width)) % 12
     octobers = [c for c in range(width) if months[c] == _SEASON[0] - 2 and c + 1 <= origin]
-    found, spread = [], []
+    found, squares, dofs = [], [], []  # per year-end: excesses; squared deviations and dof of the pace
     half = SEASON_REFERENCE_MONTHS // 2
     for october in octobers:
         # The ordinary pace on both sides of the year-end (August-October and February-April),
@@ -137,8 +137,8 @@ def excesses(z: np.ndarray, origin: int, merger_col: int, first_month: int) -> t
         counted = np.isfinite(reference).sum(axis=1)
         with np.errstate(invalid="ignore"):
             pace = np.where(counted >= 3, np.nansum(reference, axis=1) / np.maximum(counted, 1), np.nan)
-            spread.append(np.where(counted >= 3, np.nansum((reference - pace[:, None]) ** 2, axis=1), np.nan))
-            spread.append(counted - 1.0)
+            squares.append(np.where(counted >= 3, np.nansum((reference - pace[:, None]) ** 2, axis=1), np.nan))
+        dofs.append(np.where(counted >= 3, counted - 1.0, 0.0))
         year = np.full((n_series, len(_SEASON)), np.nan)
         for k in range(len(_SEASON)):
             col = october + 1 + k
@@ -147,10 +147,9 @@ def excesses(z: np.ndarray, origin: int, merger_col: int, first_month: int) -> t
         found.append(year)
     if not found:
         return np.full((n_series, 0, len(_SEASON)), np.nan), np.full(n_series, np.nan)
-    squares = np.nansum(np.array(spread[0::2]), axis=0)
-    dof = np.nansum(np.where(np.isfinite(np.array(spread[0::2])), np.array(spread[1::2]), 0.0), axis=0)
+    total, dof = np.nansum(np.array(squares), axis=0), np.sum(np.array(dofs), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        noise = np.where(dof > 0, squares / np.where(dof > 0, dof, 1), np.nan)
+        noise = np.where(dof > 0, total / np.where(dof > 0, dof, 1), np.nan)
     return np.stack(found, axis=1), noise
 
 
