@@ -16,8 +16,6 @@ successful run. ``--scheduler ADDRESS`` sends the same jobs to a Dask distribute
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
 import sys
@@ -32,7 +30,7 @@ from .batch_guards import batch_lock, cleaned_up, in_flight, kill_workers, repor
 from .errors import DxError
 from .execute import _quiet_worker, count_moved, execute_notebook, failure_message, render_html
 from .io import atomic_write_text
-from .pipeline import STEPS, Pipeline, _label, code_files
+from .pipeline import STEPS, Pipeline, _digest, _params, code_files
 from .publish import earlier_reports, publish, read_with_separators
 from .readers import UNDECLARED, NumberFormat
 
@@ -40,21 +38,10 @@ PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 
 
 def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
-    """Hash of everything a province report depends on: notebook, library, params, data, parameters."""
-    digest = hashlib.sha256()
-    sources = [
-        notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK,
-        *code_files(),
-        *sorted(paths.PARAMS_DIR.rglob("*.yaml")),
-        *sorted(paths.PROVINCES_DIR.glob("*.csv")),
-        paths.INDEX766_XLSX,
-        *data_files,
-    ]
-    for source in sources:
-        digest.update(_label(Path(source)).encode())
-        digest.update(Path(source).read_bytes())
-    digest.update(json.dumps(parameters, sort_keys=True).encode())
-    return digest.hexdigest()
+    """Hash of everything a province report depends on: notebook, library, params, data, parameters
+    (the pipeline's one hashing function, :func:`dxanalysis.pipeline._digest`)."""
+    notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK)
+    return _digest([notebook, *code_files(), *_params(), paths.INDEX766_XLSX, *map(Path, data_files), parameters])
 
 
 @dataclass

@@ -9,8 +9,7 @@ Steps (in the style of owid/etl), each writing one or more tables to a build fol
     backtest    harmonised.csv                    -> backtest_summary.csv, backtest_overall.csv,
                                                      backtest_reliability.csv
     units       units.csv (or the bundled synthetic   -> unit_forecasts.csv  (every department and
-                unit panel) + harmonised.csv            commune, every target ahead; run on request:
-                                                        not yet in STEPS, which dx batch runs)
+                unit panel) + harmonised.csv            commune, every target ahead)
 
 ``dx batch`` runs it once, then every notebook reads its rows from the build folder (parameter
 ``build_dir``). A notebook opened alone computes the same tables in memory through
@@ -29,6 +28,7 @@ import pandas as pd
 
 from . import paths
 from .io import atomic_write_csv, atomic_write_text
+from .results import read_bool
 
 STEPS = ("harmonise", "forecast", "units", "scores", "backtest")
 #: Written instead of the backtest tables when the data are too short to evaluate.
@@ -193,17 +193,12 @@ class Pipeline:
             self._fingerprints[step] = _digest(inputs)
         return self._fingerprints[step]
 
-    def _fresh(self, step: str, outputs: list[str]) -> bool:
+    def _fresh(self, step: str) -> bool:
         stamp = self.dir / f"{step}.fingerprint"
         return (
             stamp.exists()
             and stamp.read_text() == self.fingerprint(step)
-            # The backtest's note ("too short to backtest") stands in for the backtest's outputs only.
-            and (
-                all((self.dir / name).exists() for name in outputs)
-                or (step == "backtest" and (self.dir / BACKTEST_NOTE).exists())
-                or (step == "units" and (self.dir / UNITS_NOTE).exists())
-            )
+            and any(all((self.dir / name).exists() for name in names) for names in self._output_sets(step))
         )
 
     def _done(self, step: str) -> None:
@@ -232,7 +227,7 @@ class Pipeline:
         from . import build_cache
 
         for step in steps:
-            if self._fresh(step, self.OUTPUTS[step]):
+            if self._fresh(step):
                 self.skipped.append(step)
                 continue
             fingerprint = self.fingerprint(step)
@@ -248,10 +243,13 @@ class Pipeline:
                     build_cache.store(fingerprint, names, self.dir)
         return self
 
+    #: A note a step writes instead of its outputs when the data do not allow them.
+    NOTES = {"backtest": BACKTEST_NOTE, "units": UNITS_NOTE}
+
     def _output_sets(self, step: str) -> list[list[str]]:
-        """What a finished step leaves: its outputs, or for the backtest its note instead."""
-        notes = {"backtest": BACKTEST_NOTE, "units": UNITS_NOTE}
-        return [self.OUTPUTS[step], [notes[step]]] if step in notes else [self.OUTPUTS[step]]
+        """What a finished step leaves: its outputs, or its note instead (the note stands in for
+        that step's outputs only)."""
+        return [self.OUTPUTS[step], [self.NOTES[step]]] if step in self.NOTES else [self.OUTPUTS[step]]
 
     def _harmonise(self) -> None:
         from .harmonise import harmonise_files
@@ -300,17 +298,15 @@ class Pipeline:
         return [found] if found is not None else [{"units": None}]
 
     def _units(self) -> None:
-        from .forecast.units import forecast_units
-        from .units import load_units, units_file
+        from .units import units_file
 
         note = self.dir / UNITS_NOTE
         note.unlink(missing_ok=True)
-        found = units_file(self.data or None)
-        if found is None:
+        if units_file(self.data or None) is None:  # said before the province table is read
             (self.dir / "unit_forecasts.csv").unlink(missing_ok=True)
             atomic_write_text(f"no units.csv beside {self.data}: no unit forecasts", note)
             return
-        result = forecast_units(load_units(found), as_of=self.as_of, model=self.model, province_table=self.harmonised())
+        result = compute_units(self.data, self.harmonised(), as_of=self.as_of, model=self.model)
         atomic_write_csv(result, self.dir / "unit_forecasts.csv")
 
     def backtest_note(self) -> str | None:
@@ -339,16 +335,20 @@ def read_forecasts(build_dir: str | Path) -> pd.DataFrame:
     """The forecast step's table (every province and the nation, every target)."""
     forecasts = pd.read_csv(Path(build_dir) / "forecasts.csv", dtype=_DTYPES)
     forecasts["scenario"] = forecasts["scenario"].fillna("")
-    forecasts["deadline_passed"] = forecasts["deadline_passed"].astype(str).str.lower().eq("true")
+    forecasts["deadline_passed"] = read_bool(forecasts["deadline_passed"])
     return forecasts
 
 
 @functools.lru_cache(maxsize=2)
 def _unit_table(path: str, mtime_ns: int, size: int, inode: int) -> pd.DataFrame:
-    """The whole unit table, read once per worker: every province report of a batch reads it, and
-    a warm kernel keeps modules across reports. Keyed by the file's identity and content stamp, so
-    a rewritten file is read again."""
-    return pd.read_csv(path, dtype=_DTYPES)
+    """The whole unit table, read and typed once per worker: every province report of a batch
+    reads it, and a warm kernel keeps modules across reports. Keyed by the file's identity and
+    content stamp, so a rewritten file is read again."""
+    frame = pd.read_csv(path, dtype=_DTYPES)
+    # Text that may be empty stays text: a department's ward code, the scenario.
+    frame[["ward_code", "scenario"]] = frame[["ward_code", "scenario"]].fillna("")
+    frame["deadline_passed"] = read_bool(frame["deadline_passed"])
+    return frame
 
 
 def read_unit_forecasts(build_dir: str | Path, province: str | None = None) -> pd.DataFrame | None:
@@ -358,13 +358,10 @@ def read_unit_forecasts(build_dir: str | Path, province: str | None = None) -> p
     if not path.exists():
         return None
     stat = path.stat()
-    frame = _unit_table(str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino).copy()
-    # Text that may be empty stays text: a department's ward code, the scenario.
-    frame[["ward_code", "scenario"]] = frame[["ward_code", "scenario"]].fillna("")
-    if province is not None:
-        frame = frame[frame["province_code"] == province].reset_index(drop=True)
-    frame["deadline_passed"] = frame["deadline_passed"].astype(str).str.lower().eq("true")
-    return frame
+    table = _unit_table(str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    if province is None:
+        return table.copy()  # the cached frame is never handed out to be changed
+    return table[table["province_code"] == province].reset_index(drop=True)
 
 
 def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:

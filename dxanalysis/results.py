@@ -54,5 +54,11 @@ def read_results(results_dir: str | Path, only: str | list[str] | None = None) -
     out = pd.concat(frames, ignore_index=True)
     out["scenario"] = out["scenario"].fillna("")
     # Read as a boolean here, once: every reader of the forecast table then uses it as one.
-    out["deadline_passed"] = out["deadline_passed"].astype(str).str.lower().isin(["true", "1"])
+    out["deadline_passed"] = read_bool(out["deadline_passed"])
     return out
+
+
+def read_bool(column: pd.Series) -> pd.Series:
+    """A true/false column as read back from CSV ("True", "true", "1") as booleans: the one reading
+    every reader of the forecast tables uses."""
+    return column.astype(str).str.strip().str.lower().isin(["true", "1"])
