@@ -84,17 +84,14 @@ def read_with_separators(files: list[Path], number_format: NumberFormat, build: 
     return folder
 
 
-def _publish_units(out: Path, build_dir: Path, published: list[str]) -> dict | None:
+def _publish_units(out: Path, units: pd.DataFrame | None) -> dict | None:
     """reports/unit_forecasts.csv (every unit of the published provinces) and, for the index, the
     communes off track per province on the first target due; None without units."""
-    from .pipeline import read_unit_forecasts
     from .report_tables import target_label
     from .report_units import communes_off_track, map_target
 
-    units = read_unit_forecasts(build_dir)
     if units is None or units.empty:
         return None
-    units = units[units["province_code"].isin(published)]
     atomic_write_csv(units, out / "unit_forecasts.csv", bom=True)  # opened in Excel, as forecasts.csv
     ahead = units[~units["deadline_passed"]]
     target = map_target(ahead) if not ahead.empty else None
@@ -124,7 +121,7 @@ def publish(
     province reports' workers, kernels warm) the notebooks run there, side by side, while the
     index page's chart is drawn here; without it, one after the other in this process."""
     from .index_page import national_png
-    from .pipeline import read_tables
+    from .pipeline import read_tables, read_unit_forecasts
     from .report import read_results
 
     # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
@@ -134,7 +131,10 @@ def publish(
     national = built[built["province_code"] == provinces.NATIONAL_CODE]
     forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
     atomic_write_csv(forecasts, out / "forecasts.csv", bom=True)  # opened in Excel: README, "Exports"
-    units = _publish_units(out, build_dir, published)
+    # The units of the published provinces, read once for their CSV, the index and the workbook.
+    units = read_unit_forecasts(build_dir)
+    units = units[units["province_code"].isin(published)] if units is not None else None
+    unit_summary = _publish_units(out, units)
     first = built.iloc[0]
     overview_params = {
         "results_dir": str(results_dir),
@@ -160,7 +160,7 @@ def publish(
         with _stderr_to(out / "batch.log"):
             errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
     national = national_png(tables.harmonised, built, tables.fans, lang)  # while the workers run them
-    workbook = _workbook(forecasts, scores, out, lang, result, build_dir, published)
+    workbook = _workbook(forecasts, scores, units, out, lang, result)
     if pool is not None:
         errors = [_outcome(future) for future in futures]
     for (name, _), error in zip(jobs, errors):
@@ -169,7 +169,7 @@ def publish(
         else:
             result.failed[Path(name).stem] = error
     page = index_html(
-        forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang, workbook, units
+        forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang, workbook, unit_summary
     )
     atomic_write_text(page, out / "index.html")
 
@@ -177,21 +177,17 @@ def publish(
 def _workbook(
     forecasts: pd.DataFrame,
     scores: pd.DataFrame | None,
+    units: pd.DataFrame | None,
     out: Path,
     lang: str,
     result: BatchResult,
-    build_dir: Path,
-    published: list[str],
 ) -> str:
     """The Excel workbook of the published tables (:mod:`dxanalysis.workbook`); its file name, or
     "" when it could not be written (then a failure of its own: the reports stand)."""
     from .io import OutputRefused
-    from .pipeline import read_unit_forecasts
     from .workbook import workbook_name, write_workbook
 
     name = workbook_name(str(forecasts["as_of"].iloc[0]))
-    units = read_unit_forecasts(build_dir)
-    units = units[units["province_code"].isin(published)] if units is not None else None
     try:
         write_workbook(forecasts, scores, out / name, lang, units)
     except OutputRefused as exc:
