@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dxanalysis.core.provinces import normalise_name  # noqa: E402
 from dxanalysis.portal.client import PortalRefused, PortalUnreachable  # noqa: E402
 from dxanalysis.portal.fake import FakePortal, FakePortalServer, Raw  # noqa: E402
 from dxanalysis.portal.fetch import fetch  # noqa: E402
-from dxanalysis.provinces import normalise_name  # noqa: E402
 
 TODAY = dt.date(2026, 11, 26)
 UNIT = {

@@ -43,9 +43,10 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dxanalysis import batch, paths, provinces  # noqa: E402
-from dxanalysis.backtest import backtest  # noqa: E402
+from dxanalysis.core import paths, provinces  # noqa: E402
 from dxanalysis.forecast import forecast, load_bundled_table  # noqa: E402
+from dxanalysis.forecast.backtest import backtest  # noqa: E402
+from dxanalysis.run import batch  # noqa: E402
 
 
 def timed(function, repeat: int = 3) -> float:
@@ -127,7 +128,7 @@ def write_big_csv(path: Path, megabytes: int) -> int:
     """A valid tidy observation CSV of about ``megabytes`` MB; returns its row count."""
     import numpy as np
 
-    from dxanalysis.registry import load_indicators
+    from dxanalysis.core.registry import load_indicators
 
     codes = provinces.legacy_provinces()["code"].tolist()
     indicators = list(load_indicators())
@@ -164,7 +165,7 @@ def validate_benchmark(results: dict, megabytes: int) -> None:
         rows = write_big_csv(big, megabytes)
         size_mb = big.stat().st_size / 2**20
         probe = (
-            "import resource, sys; from dxanalysis.cli import main; code = main(['validate', sys.argv[1]]); "
+            "import resource, sys; from dxanalysis.cli.main import main; code = main(['validate', sys.argv[1]]); "
             "print('peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
         )
         start = time.perf_counter()
@@ -210,8 +211,8 @@ def figure_benchmark(results: dict) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from dxanalysis import plots
-    from dxanalysis.pipeline import compute
+    from dxanalysis.report import plots
+    from dxanalysis.run.pipeline import compute
 
     plots.apply_style()
     tables = compute()
@@ -241,7 +242,7 @@ def batch_benchmark(results: dict, count: int, jobs: int, rounds: int) -> int:
 
     The workers start while the batch's pipeline runs. The time that costs the pipeline (its time in
     the batch minus its time alone) is counted with the reports, so the head start is not free."""
-    from dxanalysis.pipeline import STEPS, Pipeline
+    from dxanalysis.run.pipeline import STEPS, Pipeline
 
     codes = provinces.current_provinces()["code"].tolist()[:count]
     steps = tuple(s for s in STEPS if s != "backtest")
@@ -288,7 +289,7 @@ def pdf_benchmark(results: dict, count: int, jobs: int, rounds: int) -> int:
     """What ``--pdf`` adds to a batch's wall time: the same batch (N provinces, the overview and the
     index, no extras) without and with PDFs, alternated ``rounds`` times; the ratio of the least
     times (aim: at most 1.25)."""
-    from dxanalysis import pdf
+    from dxanalysis.report import pdf
 
     try:
         pdf.find_chromium()

@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dxanalysis.communes import load_communes  # noqa: E402
+from dxanalysis.data.communes import load_communes  # noqa: E402
+from dxanalysis.data.units import load_units  # noqa: E402
 from dxanalysis.forecast import calibration, forecast, load_bundled_table  # noqa: E402
 from dxanalysis.forecast.units import forecast_units  # noqa: E402
-from dxanalysis.units import load_units  # noqa: E402
 
 
 def _timed(function, repeat: int) -> tuple[float, object]:

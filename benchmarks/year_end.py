@@ -47,8 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dxanalysis import provinces
-from dxanalysis.periods import add_months
+from dxanalysis.core import provinces
+from dxanalysis.core.periods import add_months
 
 INDICATOR = "online_records"
 TARGET_ID = "online_records"  # params/targets.yaml: >= 80, tolerance 0, deadline 2025-12-31

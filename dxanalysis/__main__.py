@@ -1,6 +1,6 @@
 import sys
 
-from .cli import main
+from .cli.main import main
 
 if __name__ == "__main__":  # batch workers are spawned and import this module: they must not run it
     sys.exit(main())

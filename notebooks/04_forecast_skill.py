@@ -30,10 +30,10 @@ from dxanalysis import i18n, plots, report
 
 plots.apply_style()
 pd.set_option("display.precision", 2)
-from dxanalysis.backtest import BacktestResult, backtest, comparison_table
-from dxanalysis.config import run_settings
+from dxanalysis.forecast.backtest import BacktestResult, backtest, comparison_table
+from dxanalysis.run.settings import run_settings
 from dxanalysis.forecast import load_table
-from dxanalysis.pipeline import read_harmonised
+from dxanalysis.run.pipeline import read_harmonised
 
 i18n.set_language(lang)
 i18n.show("skill.intro")

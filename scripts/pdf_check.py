@@ -111,8 +111,9 @@ def expectations(reports: Path, pdf: Path) -> tuple[Path, list[str], list[str]]:
     """The HTML a PDF was printed from, what it must say, and what every page must say."""
     import pandas as pd
 
-    from dxanalysis import i18n, provinces
-    from dxanalysis.provenance import is_synthetic
+    from dxanalysis.core import provinces
+    from dxanalysis.core.provenance import is_synthetic
+    from dxanalysis.report import i18n
 
     relative = pdf.relative_to(reports / "pdf")
     html = (reports / relative).with_suffix(".html")

@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-# The build cache (dxanalysis.build_cache) is off in tests unless a test turns it on: a step
+# The build cache (dxanalysis.run.build_cache) is off in tests unless a test turns it on: a step
 # must run where a test expects it to run, and a test must not write into the user's cache.
 os.environ["DX_BUILD_CACHE"] = "off"
 

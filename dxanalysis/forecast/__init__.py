@@ -16,7 +16,7 @@ A forecast is a predictive distribution at the deadline: ``forecast`` is its med
 its central intervals, ``p_hit`` the probability that the indicator meets the target's comparator.
 """
 
-from ..harmonise import load_bundled_table, load_table
+from ..data.harmonise import load_bundled_table, load_table
 from . import calibration
 from .models import DiffStats, Fit, Predictive, diff_stats, fit, predict
 from .panel import Panel, build_panel, path_to, ratio_of_sums

@@ -36,7 +36,7 @@ FACTOR_BOUNDS = (0.5, 4.0)
 
 def earliest_origin(last_origin: str) -> str:
     """The first origin whose scores calibrate forecasts made after ``last_origin``."""
-    from ..periods import add_months
+    from ..core.periods import add_months
 
     return add_months(last_origin, -(RECENT_ORIGINS - 1))
 
@@ -110,8 +110,8 @@ _CACHE: dict[tuple, Calibration] = {}
 
 
 def _calibrate(data, model: str) -> Calibration:
-    from ..backtest import backtest  # the backtest imports the forecast package: imported on use
-    from ..errors import DxError
+    from ..core.errors import DxError
+    from .backtest import backtest  # the backtest imports the forecast package: imported on use
 
     try:
         result = backtest(data, models=(model,))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from ..errors import DxError
+from ..core.errors import DxError
 from .calibration import band_of
 from .panel import Panel, _from_scale, _to_scale
 from .pooling import _drift_instability, _partial_pool
@@ -79,7 +79,7 @@ def _pool_noise(sigma2: np.ndarray, dof: np.ndarray, groups: np.ndarray) -> tupl
     """Shrink each series' noise variance toward its indicator's mean (PRIOR_DF pseudo-observations).
 
     A half-synced series would inflate that mean for every province: such months are reporting
-    gaps, left out before any model sees them (:mod:`dxanalysis.coverage`)."""
+    gaps, left out before any model sees them (:mod:`dxanalysis.data.coverage`)."""
     out, df = np.empty_like(sigma2), np.empty_like(sigma2)
     for group in np.unique(groups):
         members = groups == group

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import provinces
-from ..errors import DxError
-from ..periods import add_months, months_between
-from ..provenance import source_note
-from ..provinces import MERGER_PERIOD, NATIONAL_CODE, NATIONAL_NAME
+from ..core import provinces
+from ..core.errors import DxError
+from ..core.periods import add_months, months_between
+from ..core.provenance import source_note
+from ..core.provinces import MERGER_PERIOD, NATIONAL_CODE, NATIONAL_NAME
 from .settings import EPS
 
 # --------------------------------------------------------------------------- panel
@@ -73,8 +73,8 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
     """
     # Reporting gaps never reach a model, even in a table that was not harmonised here: judged on
     # the whole table, as harmonise judges it, so both find the same months.
-    from ..config import low_coverage_fraction
-    from ..coverage import low_coverage
+    from ..data.coverage import low_coverage
+    from ..run.settings import low_coverage_fraction
 
     gaps = (low_coverage(table, low_coverage_fraction()) != "").to_numpy()
     data = table[table["complete"].astype(bool).to_numpy() & ~gaps]

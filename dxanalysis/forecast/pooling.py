@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..provinces import NATIONAL_CODE
+from ..core.provinces import NATIONAL_CODE
 from .settings import WINDOW
 
 

@@ -6,10 +6,10 @@ import math
 import re
 from dataclasses import dataclass
 
-from .. import provinces
-from ..errors import DxError
-from ..periods import is_period
-from ..registry import load_indicators
+from ..core import provinces
+from ..core.errors import DxError
+from ..core.periods import is_period
+from ..core.registry import load_indicators
 
 # --------------------------------------------------------------------------- scenarios
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..provinces import NATIONAL_CODE
+from ..core.provinces import NATIONAL_CODE
 from .pooling import _partial_pool
 from .settings import SEASON_MIN_EFFECT, SEASON_MONTHS, SEASON_REFERENCE_MONTHS, SEASON_SHRINK
 

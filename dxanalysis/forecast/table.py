@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import provinces
-from ..errors import DxError
-from ..periods import add_months, is_period, months_between
-from ..provinces import NATIONAL_CODE, NATIONAL_NAME
-from ..registry import load_indicators, load_targets
+from ..core import provinces
+from ..core.errors import DxError
+from ..core.periods import add_months, is_period, months_between
+from ..core.provinces import NATIONAL_CODE, NATIONAL_NAME
+from ..core.registry import load_indicators, load_targets
 from .calibration import calibrate
 from .models import Fit, _quantiles, _slice, fit
 from .panel import Panel, build_panel
@@ -42,7 +42,7 @@ def forecast(
     model : str
         One of :data:`MODELS`.
     targets : DataFrame, optional
-        From :func:`~dxanalysis.registry.load_targets` (default: the national targets, with any
+        From :func:`~dxanalysis.core.registry.load_targets` (default: the national targets, with any
         provincial overrides in ``params/provinces/``).
     scenario : str or Scenario, optional
         A what-if change of pace (see :class:`Scenario`).
@@ -54,7 +54,7 @@ def forecast(
         :data:`FORECAST_COLUMNS`. Paces are in percentage points per month.
     """
     if table is None:
-        from ..harmonise import load_bundled_table
+        from ..data.harmonise import load_bundled_table
 
         table = load_bundled_table()
     if as_of is not None and not is_period(as_of):
@@ -102,7 +102,7 @@ def forecast(
 def _province_thresholds(target, codes: list[str], use_overrides: bool) -> list[tuple[float, str, object]]:
     """Per province: (threshold, deadline period, deadline), applying params/provinces overrides."""
     out = []
-    from .. import paths
+    from ..core import paths
 
     for code in codes:
         if use_overrides and code != NATIONAL_CODE and (paths.PROVINCE_TARGETS_DIR / f"{code}.yaml").exists():

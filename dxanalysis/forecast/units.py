@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import provinces
-from ..errors import DxError
-from ..periods import add_months, is_period, months_between
-from ..provenance import source_note
-from ..registry import load_indicators, load_targets
+from ..core import provinces
+from ..core.errors import DxError
+from ..core.periods import add_months, is_period, months_between
+from ..core.provenance import source_note
+from ..core.registry import load_indicators, load_targets
 from .calibration import UNCALIBRATED, calibrate
 from .models import fit
 from .panel import Panel
@@ -84,13 +84,13 @@ def forecast_units(
     Parameters
     ----------
     units : DataFrame
-        The unit contract (:func:`~dxanalysis.units.load_units`).
+        The unit contract (:func:`~dxanalysis.data.units.load_units`).
     as_of : str, optional
         ``YYYY-MM``; default the units' last month.
     model : str
         One of :data:`~dxanalysis.forecast.MODELS` (same family as the province forecast).
     targets : DataFrame, optional
-        :func:`~dxanalysis.registry.load_targets`; default the national targets with the
+        :func:`~dxanalysis.core.registry.load_targets`; default the national targets with the
         provincial overrides of ``params/provinces/`` (a unit takes its province's).
     province_table : DataFrame, optional
         The harmonised province table: its backtest up to ``as_of`` gives the interval factors by
@@ -109,7 +109,7 @@ def forecast_units(
     """
     run, chosen = prepare(units, as_of, model, targets, province_table)
     if scheduler:
-        from ..distributed_runner import map_on_cluster
+        from ..core.cluster import map_on_cluster
 
         codes = run.panel.keys["province_code"].to_numpy()
         jobs = [(np.flatnonzero(codes == code),) for code in sorted(set(codes))]

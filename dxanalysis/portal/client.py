@@ -24,7 +24,7 @@ import os
 import threading
 import time
 
-from ..errors import DxError
+from ..core.errors import DxError
 from .checks import Reading
 from .store import RawAnswer, RawStore, canonical
 

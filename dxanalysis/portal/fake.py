@@ -23,8 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 
-from .. import paths
-from ..index766 import COMPONENTS
+from ..core import paths
+from ..data.index766 import COMPONENTS
 from .fake_units import roster, split
 
 PREFIX = "/api/v1/reporting/evaluation/"

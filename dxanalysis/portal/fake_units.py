@@ -49,7 +49,7 @@ def _published(name: str) -> str:
 def roster(province_code: str, department_id: str, department_code: str, department_name: str) -> tuple[dict, ...]:
     """The province's units, in code order, each with a ``weight`` (its share of the province;
     the weights add up to 1)."""
-    from ..communes import load_communes
+    from ..data.communes import load_communes
 
     suffix = department_name.removeprefix("UBND ")
     suffix = suffix[:1].upper() + suffix[1:]  # "tỉnh Phú Thọ" -> "Tỉnh Phú Thọ", as the real names end

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import provinces
-from ..errors import DxError
-from ..index766 import SOURCE_2026
-from ..periods import add_months, is_period, months_between, period_range
+from ..core import provinces
+from ..core.errors import DxError
+from ..core.periods import add_months, is_period, months_between, period_range
+from ..data.index766 import SOURCE_2026
 from .checks import SERVICE_RESULTS_SHAPE, as_count, count_problem, endpoint_reader, reader, short
 from .client import Cancelled, PortalClient, PortalRefused, PortalUnreachable, RawStore
 from .mapping import FieldMapping, PortalSettings, is_ambiguous, is_missing, load_settings, pick

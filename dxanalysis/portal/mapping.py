@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .. import paths
-from ..errors import DxError
-from ..registry import load_indicators, read_yaml
+from ..core import paths
+from ..core.errors import DxError
+from ..core.registry import load_indicators, read_yaml
 
 CONFIDENCE = ("high", "medium", "low")
 #: The lists that pages add to: the departments and communes under the province.

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..io import atomic_write_bytes
+from ..core.files import atomic_write_bytes
 
 
 @dataclass(frozen=True)

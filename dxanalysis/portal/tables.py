@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import paths, provinces
-from ..index766 import INDEX766_SCHEMA
-from ..io import umask
+from ..core import paths, provinces
+from ..core.files import umask
+from ..data.index766 import INDEX766_SCHEMA
 from .unit_rows import UNIT_COLUMNS
 
 OBSERVATION_COLUMNS = ["province_code", "period", "indicator", "numerator", "denominator", "value", "source"]
@@ -125,10 +125,10 @@ def list_reporting_gaps(out: Path) -> list[tuple[str, bool]]:
     """Months whose denominator is under a fraction of the series' usual volume (a system still
     filling up, a province that stopped syncing) are listed in ``missing.csv`` too: they stay in
     ``observations.csv`` as served, and ``dx harmonise`` marks them incomplete so no forecast
-    learns from them (:mod:`dxanalysis.coverage`)."""
-    from ..config import low_coverage_fraction
-    from ..coverage import low_coverage
-    from ..io import atomic_write_csv
+    learns from them (:mod:`dxanalysis.data.coverage`)."""
+    from ..core.files import atomic_write_csv
+    from ..data.coverage import low_coverage
+    from ..run.settings import low_coverage_fraction
 
     observations = pd.read_csv(out / "observations.csv", dtype={"province_code": str, "period": str})
     reasons = low_coverage(observations, low_coverage_fraction())

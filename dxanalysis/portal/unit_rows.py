@@ -9,7 +9,7 @@ worker, which keeps a compact record per unit and drops the answer's objects). C
 province row (``null`` is missing, never 0; a numerator above its denominator or a value that is
 not a count is missing, never cast), each loss one row of ``missing.csv`` naming the unit; an
 empty list, or a list shorter than the answer says, is a row of ``missing.csv`` too. Communes get
-their GSO code by name within the province (:func:`dxanalysis.communes.match_ward`); a name that
+their GSO code by name within the province (:func:`dxanalysis.data.communes.match_ward`); a name that
 matches none or several is kept, with the reason. Units whose counts add up to more than the
 province's own figures are named in a warning; the province figures stay the province's.
 """
@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from .. import provinces
-from ..unit_contract import UNIT_COLUMNS
+from ..core import provinces
+from ..data.unit_contract import UNIT_COLUMNS
 from .checks import as_count, count_problem, short
 from .mapping import FieldMapping, UnitEntry, is_ambiguous, is_missing
 from .mapping import pick as _pick
@@ -87,8 +87,8 @@ def fetch_with_units(client, endpoint, body, period, key, check, max_pages, unit
 
 @functools.lru_cache(maxsize=8192)
 def ward(province_code: str, unit_name: str) -> tuple[str, str]:
-    """:func:`dxanalysis.communes.match_ward`, once per name (the same units come back every month)."""
-    from ..communes import match_ward
+    """:func:`dxanalysis.data.communes.match_ward`, once per name (the same units come back every month)."""
+    from ..data.communes import match_ward
 
     return match_ward(province_code, unit_name)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import provinces
-from ..errors import Problem
-from ..index766_api import rows_from_evaluation
+from ..core import provinces
+from ..core.errors import Problem
+from ..data.index766_2026 import rows_from_evaluation
 from .checks import short
 from .tables import fallback_ids
 

@@ -1,0 +1,345 @@
+"""Run the notebooks for every province in parallel processes and publish the reports.
+
+``dx batch`` (behind ``make report``):
+
+1. runs ``notebooks/01_province_report.ipynb`` once per province in separate **processes**
+   (papermill changes the working directory, so never threads), with a progress bar;
+2. a province that fails does not stop the others; a kernel that dies at start-up is retried once;
+3. each report (executed ``.ipynb`` and HTML with the code hidden) is written atomically;
+4. then the national overview (reading the provinces' results, never recomputing them), the merger
+   explorer and the forecast-skill notebooks; ``reports/forecasts.csv`` and ``reports/index.html``;
+5. failures are summarised at the end and the exit status is non-zero.
+
+``--resume`` skips provinces whose inputs and code fingerprint is unchanged since their last
+successful run. ``--scheduler ADDRESS`` sends the same jobs to a Dask distributed cluster.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core import paths, provinces
+from ..core.errors import DxError
+from ..core.files import atomic_write_text
+from ..data.readers import UNDECLARED, NumberFormat
+from ..report import pdf_batch
+from .guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
+from .notebook_runs import _quiet_worker, count_moved, execute_notebook, failure_message, render_html
+from .pipeline import STEPS, Pipeline, _digest, _params, code_files
+from .publish import earlier_reports, publish, read_with_separators
+
+PROVINCE_NOTEBOOK = "01_province_report.ipynb"
+
+
+def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
+    """Hash of everything a province report depends on: notebook, library, params, data, parameters
+    (the pipeline's one hashing function, :func:`dxanalysis.run.pipeline._digest`)."""
+    notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK)
+    return _digest([notebook, *code_files(), *_params(), paths.INDEX766_XLSX, *map(Path, data_files), parameters])
+
+
+@dataclass
+class BatchResult:
+    succeeded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was not run, and why (not failures)
+    seconds: dict[str, float] = field(default_factory=dict)  # "provinces" and "publish" stages
+    logged: int = 0  # stderr streams moved out of the reports into batch.log (warnings, chatter)
+    pdfs: list[str] = field(default_factory=list)  # PDFs written (--pdf), relative to the output folder
+
+
+def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
+    """Run one province (in a worker process). Returns (code, error message or None).
+
+    A marker file says the province is in flight, so that when a worker dies (killed, out of
+    memory) the parent knows which province it was running.
+    """
+    out = Path(out_dir)
+    marker = in_flight(out, code)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()))
+    try:
+        execute_notebook(
+            Path(notebook),
+            out / "provinces" / f"{code}.ipynb",
+            parameters,
+            html_output=out / "provinces" / f"{code}.html",
+            warm=warm,
+        )
+        return code, None
+    except BaseException as exc:  # reported in the summary, never lost
+        return code, failure_message(exc)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+#: A province whose worker died this many times is reported failed, not retried again.
+WORKER_DEATHS_ALLOWED = 2
+
+
+def _jobs(value: str | int | None) -> int:
+    if value in (None, "", "auto"):
+        return max(1, min(os.cpu_count() or 1, 8))
+    try:
+        jobs = int(value)
+    except ValueError as exc:
+        raise DxError(f"--jobs {value!r}: expected a whole number or 'auto'") from exc
+    if jobs < 1:
+        raise DxError("--jobs must be at least 1")
+    return jobs
+
+
+def run_batch(
+    province_codes: list[str] | None = None,
+    jobs: str | int | None = "auto",
+    as_of: str = "",
+    data: str = "",
+    scenario: str = "",
+    model: str = "pooled",
+    out_dir: Path | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    extras: bool = True,
+    progress: bool = True,
+    notebook: Path | None = None,
+    fresh_kernels: bool = False,
+    number_format: NumberFormat = UNDECLARED,
+    lang: str = "en",
+    pdf: bool = False,
+) -> BatchResult:
+    """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
+
+    Parameters
+    ----------
+    province_codes : list of str, optional
+        Current codes (default: all 34).
+    jobs : int or "auto"
+        Parallel worker processes.
+    as_of, data, scenario, model : str
+        Passed to every province notebook (see its parameters cell).
+    out_dir : Path, optional
+        Default ``reports/``.
+    resume : bool
+        Skip provinces whose fingerprint (notebook, library, params, data, parameters) is unchanged.
+    scheduler : str, optional
+        Dask scheduler address: run the province jobs on that cluster instead of local processes.
+    extras : bool
+        Also run the merger-explorer and forecast-skill notebooks.
+    notebook : Path, optional
+        Province notebook to run (default ``notebooks/01_province_report.ipynb``).
+    fresh_kernels : bool
+        Start a fresh kernel per notebook instead of one warm kernel per worker (:mod:`dxanalysis.run.warm`).
+    number_format : NumberFormat, optional
+        The data files' declared separators (``--decimal``/``--thousands``). The files are then
+        read once with them and every notebook gets that reading (``build/observations/``).
+    lang : {"en", "vi"}
+        Language of every report and of the index page (:mod:`dxanalysis.report.i18n`).
+    pdf : bool
+        Also print an A4 PDF of every province report, the overview and the index into
+        ``out/pdf/`` with headless Chromium, while the reports run (:mod:`dxanalysis.report.pdf_batch`).
+    """
+    out = Path(out_dir or paths.REPORTS_DIR).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with batch_lock(out), cleaned_up(out):
+        notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
+        from tqdm import tqdm
+
+        from ..data.observations import expand_data_argument
+        from ..report import check_parameters, normalise_province
+
+        results_dir = out / "results"
+        (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
+        # The entrance: provinces (codes or names, as typed) and the other parameters are checked once,
+        # before any worker starts; the notebooks receive normalised codes.
+        codes = (
+            [normalise_province(c) for c in province_codes]
+            if province_codes
+            else (provinces.current_provinces()["code"].tolist())
+        )
+        data_abs = str(Path(data).resolve()) if data else ""
+        check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
+        from ..report.i18n import check_language
+
+        check_language(lang)
+        # The workers start now and get their kernels ready while the pipeline runs (not with
+        # --resume, where there may be nothing left to run).
+        workers = min(_jobs(jobs), len(codes))
+        early = None if scheduler or resume else _start_pool(workers, out, notebook, not fresh_kernels)
+        result = BatchResult()
+        with stopped_on_error(early), pdf_batch.printing(out, pdf, result.failed) as printer:
+            if number_format.declared:
+                data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
+            data_files = expand_data_argument(data_abs or None)
+            # The pipeline, once, before any report: bad data fails here, with every problem listed.
+            started = time.perf_counter()
+            build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
+            build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
+            result.seconds["pipeline"] = time.perf_counter() - started
+            pdf_batch.set_page_text(printer, build.dir, lang)
+            warm = not fresh_kernels
+            shared = {"as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario, "model": model}
+            shared.update(output_dir=str(results_dir), build_dir=str(build.dir), lang=lang)
+            todo = _plan(codes, shared, out, build, data_files, notebook, resume, result)
+            for code in result.skipped:  # unchanged reports: printed only if their PDF is missing or older
+                pdf_batch.submit(printer, out, code, lang, resume=True)
+            bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
+            started = time.perf_counter()
+
+            # Reports an earlier run wrote are listed only when made the same way and in the same language.
+            settings_key = f"{build.fingerprint('forecast')} lang={lang}"
+
+            def on_done(code: str, error: str | None) -> None:
+                # The fingerprint is written as each province finishes: a killed batch resumes from here.
+                # The settings stamp lets a later run with the same settings list this report too.
+                settings_stamp = todo[code]["stamp"].with_suffix(".settings")
+                if error is None:
+                    atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+                    atomic_write_text(settings_key, settings_stamp)
+                    pdf_batch.submit(printer, out, code, lang)  # printed while the other reports run
+                else:
+                    todo[code]["stamp"].unlink(missing_ok=True)
+                    settings_stamp.unlink(missing_ok=True)
+
+            outcomes, pool = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done, early)
+            result.seconds["provinces"] = time.perf_counter() - started
+            bar.close()
+            for code, error in sorted(outcomes.items()):
+                if error is None:
+                    result.succeeded.append(code)
+                else:
+                    result.failed[code] = error
+            this_run = set(result.succeeded) | set(result.skipped)
+            earlier = earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result)
+            published = sorted(this_run | earlier)
+            started = time.perf_counter()
+            with stopped_on_error(pool):
+                if published:
+                    publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang, pool)
+                if pool is not None:
+                    pool.shutdown(wait=True)
+            result.seconds["publish"] = time.perf_counter() - started
+            pdf_batch.finish(printer, out, result, lang)
+            result.logged = count_moved(out / "batch.log")
+            return result
+
+
+def _plan(
+    codes: list[str], shared: dict, out: Path, build: Pipeline, data_files: list[Path], notebook: Path, resume: bool, result
+) -> dict[str, dict]:
+    """Each province's notebook parameters, fingerprint and stamp file; with ``resume``, the
+    provinces whose finished report has the same fingerprint go to ``result.skipped`` instead."""
+    todo: dict[str, dict] = {}
+    results_dir = Path(shared["output_dir"])
+    for code in codes:
+        parameters = {"province": code, **shared}
+        stamp = out / "provinces" / f"{code}.fingerprint"
+        key = fingerprint({**parameters, "build": build.fingerprint("forecast")}, data_files, notebook)
+        if resume and stamp.exists() and stamp.read_text() == key and report_complete(out, results_dir, code):
+            result.skipped.append(code)
+            continue
+        todo[code] = {"parameters": parameters, "key": key, "stamp": stamp}
+    return todo
+
+
+def _start_pool(workers: int, out: Path, notebook: Path, warm: bool) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, started now: with ``warm``, each gets its kernel ready
+    (:func:`dxanalysis.run.notebook_runs._quiet_worker`) while the caller goes on."""
+    out.mkdir(parents=True, exist_ok=True)
+    # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
+    # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=_quiet_worker,
+        initargs=(str(out / "batch.log"), str(notebook.parent) if warm else None),
+        mp_context=multiprocessing.get_context("spawn"),
+    )
+    for _ in range(workers):  # a process is spawned per task submitted while none is idle
+        pool.submit(os.getpid)
+    return pool
+
+
+def _run_jobs(
+    todo: dict[str, dict],
+    workers: int,
+    out: Path,
+    scheduler: str | None,
+    bar,
+    notebook: str,
+    warm: bool,
+    on_done,
+    early: ProcessPoolExecutor | None = None,
+) -> tuple[dict[str, str | None], ProcessPoolExecutor | None]:
+    """Run the province jobs; ``on_done(code, error)`` is called as each one finishes. ``early``
+    is a pool already started for them (:func:`_start_pool`), used for the first round.
+
+    Returns the outcomes and the last pool, still running when none of its workers died (its warm
+    workers then run the publishing notebooks; the caller shuts it down)."""
+    outcomes: dict[str, str | None] = {}
+    if not todo:
+        if early is not None:
+            early.shutdown(wait=False, cancel_futures=True)
+        return outcomes, None
+    if scheduler:
+        from ..core.cluster import run_on_cluster
+
+        for code, error in run_on_cluster(
+            scheduler, _province_job, [(c, todo[c]["parameters"], str(out), notebook, False) for c in todo]
+        ):
+            outcomes[code] = error
+            on_done(code, error)
+            bar.update(1)
+        return outcomes, None
+    deaths: dict[str, int] = {}
+    pending = list(todo)
+    while pending:  # one round per pool; a pool that breaks is rebuilt for the unfinished provinces
+        # A province that was in flight when a worker died is rerun alone: a second death is then its own.
+        suspects = [code for code in pending if deaths.get(code)]
+        round_codes, round_workers = (suspects[:1], 1) if suspects else (pending, workers)
+        pool, early = early or _start_pool(round_workers, out, Path(notebook), warm), None
+        futures = {
+            pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
+            for code in round_codes
+        }
+        broken = False
+        try:
+            for future in as_completed(futures):
+                try:
+                    code, error = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                outcomes[code] = error
+                on_done(code, error)
+                bar.update(1)
+        except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, never leave them running
+            kill_workers(pool)
+            raise
+        pending = [code for code in pending if code not in outcomes]
+        if not (broken or suspects or pending):
+            return outcomes, pool  # healthy, and no more rounds: kept for the publishing notebooks
+        pool.shutdown(wait=True)
+        if broken:
+            for code in round_codes:
+                if code not in outcomes and in_flight(out, code).exists():
+                    in_flight(out, code).unlink()
+                    deaths[code] = deaths.get(code, 0) + 1
+                    if deaths[code] >= WORKER_DEATHS_ALLOWED:
+                        outcomes[code] = (
+                            f"worker process died {deaths[code]} times while running this province "
+                            "(killed, or out of memory); the other provinces were finished"
+                        )
+                        on_done(code, outcomes[code])
+                        bar.update(1)
+        pending = [code for code in pending if code not in outcomes]
+    return outcomes, None
+
+
+__all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]

@@ -1,0 +1,199 @@
+"""After the province reports: the overview and other notebooks, forecasts.csv and index.html,
+listing every report a finished run with the same settings wrote; and the data read once with
+declared separators before the batch."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..core import paths, provinces
+from ..core.files import atomic_write_csv, atomic_write_text
+from ..data.readers import NumberFormat
+from ..report.index_page import index_html
+from .guards import report_complete
+from .notebook_runs import _stderr_to, execute_notebook, failure_message
+
+if TYPE_CHECKING:
+    from .batch import BatchResult
+
+OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
+EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
+
+
+def earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: set[str], result: BatchResult) -> set[str]:
+    """Provinces an earlier finished run wrote into this folder with the same settings (as-of,
+    model, scenario, data, code): listed too, so a run for some provinces never drops the others
+    from index.html and forecasts.csv. Reports made with other settings are named in a note."""
+    same, other = set(), []
+    for stamp in sorted((out / "provinces").glob("*.settings")):
+        code = stamp.stem
+        if code in exclude or not report_complete(out, results_dir, code):
+            continue
+        if stamp.read_text(encoding="utf-8") == settings_key:
+            same.add(code)
+        else:
+            other.append(code)
+    if other:
+        result.notes.append(
+            f"{len(other)} earlier province report(s) in {out / 'provinces'} were made with other settings "
+            f"(as-of, model, scenario, data, code or language) and are not listed here: {', '.join(other)}"
+        )
+    return same
+
+
+def notebook_job(name: str, params: dict, out_dir: str, warm: bool) -> str | None:
+    """Run one of the publishing notebooks into ``out_dir`` (here or in a worker process); the
+    error message, or None."""
+    stem = Path(name).stem
+    out = Path(out_dir)
+    try:
+        execute_notebook(
+            paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
+        )
+        return None
+    except BaseException as exc:  # reported in the summary, never lost
+        return failure_message(exc)
+
+
+def _outcome(future) -> str | None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return "worker process died while running this notebook (killed, or out of memory)"
+
+
+def read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:
+    """The data read once with the declared separators, rewritten file by file (each keeps its
+    own province list) in the plain contract form into ``build/observations/``."""
+    from ..data.observations import load_many
+    from ..data.row_checks import OBSERVATION_COLUMNS
+
+    folder = build / "observations"
+    if folder.exists():
+        for old in folder.glob("*.csv"):
+            old.unlink()
+    columns = [c for c in OBSERVATION_COLUMNS if not c.startswith("source_")]
+    for number, (file, frame) in enumerate(zip(files, load_many(files, number_format)), start=1):
+        atomic_write_csv(frame[columns], folder / f"{number:02d}_{file.stem}.csv")
+    return folder
+
+
+def _publish_units(out: Path, units: pd.DataFrame | None) -> dict | None:
+    """reports/unit_forecasts.csv (every unit of the published provinces) and, for the index, the
+    communes off track per province on the first target due; None without units."""
+    from ..report.tables import target_label
+    from ..report.unit_tables import communes_off_track, map_target
+
+    if units is None or units.empty:
+        return None
+    atomic_write_csv(units, out / "unit_forecasts.csv", bom=True)  # opened in Excel, as forecasts.csv
+    ahead = units[~units["deadline_passed"]]
+    target = map_target(ahead) if not ahead.empty else None
+    if target is None:
+        return None
+    communes = ahead[(ahead["target_id"] == target) & (ahead["level"] == "commune")]
+    return {
+        "label": target_label(target),
+        "off": communes_off_track(ahead, target),
+        "total": communes.groupby("province_code").size().to_dict(),
+    }
+
+
+def publish(
+    out: Path,
+    results_dir: Path,
+    published: list[str],
+    build_dir: Path,
+    data: str,
+    result: BatchResult,
+    extras: bool,
+    warm: bool,
+    lang: str = "en",
+    pool: ProcessPoolExecutor | None = None,
+) -> None:
+    """The overview and the other notebooks, forecasts.csv and index.html. With ``pool`` (the
+    province reports' workers, kernels warm) the notebooks run there, side by side, while the
+    index page's chart is drawn here; without it, one after the other in this process."""
+    from ..report import read_results
+    from ..report.index_page import national_png
+    from .pipeline import read_tables, read_unit_forecasts
+
+    # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
+    # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
+    tables = read_tables(build_dir)
+    built, scores = tables.forecasts, tables.scores
+    national = built[built["province_code"] == provinces.NATIONAL_CODE]
+    forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
+    atomic_write_csv(forecasts, out / "forecasts.csv", bom=True)  # opened in Excel: README, "Exports"
+    # The units of the published provinces, read once for their CSV, the index and the workbook.
+    units = read_unit_forecasts(build_dir)
+    units = units[units["province_code"].isin(published)] if units is not None else None
+    unit_summary = _publish_units(out, units)
+    first = built.iloc[0]
+    overview_params = {
+        "results_dir": str(results_dir),
+        "as_of": str(first["as_of"]),
+        "data": data,
+        "model": str(first["model"]),
+        "provinces_run": ",".join(published),
+        "build_dir": str(build_dir),
+        "lang": lang,
+    }
+    extra_reports = []
+    jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
+    if extras:
+        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data, "lang": lang}))
+        note = build_dir / "backtest_unavailable.txt"
+        if note.exists():
+            result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
+        else:
+            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
+    if pool is not None:
+        futures = [pool.submit(notebook_job, name, params, str(out), warm) for name, params in jobs]
+    else:
+        with _stderr_to(out / "batch.log"):
+            errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
+    national = national_png(tables.harmonised, built, tables.fans, lang)  # while the workers run them
+    workbook = _workbook(forecasts, scores, units, out, lang, result)
+    if pool is not None:
+        errors = [_outcome(future) for future in futures]
+    for (name, _), error in zip(jobs, errors):
+        if error is None:
+            extra_reports.append(Path(name).stem)
+        else:
+            result.failed[Path(name).stem] = error
+    page = index_html(
+        forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang, workbook, unit_summary
+    )
+    atomic_write_text(page, out / "index.html")
+
+
+def _workbook(
+    forecasts: pd.DataFrame,
+    scores: pd.DataFrame | None,
+    units: pd.DataFrame | None,
+    out: Path,
+    lang: str,
+    result: BatchResult,
+) -> str:
+    """The Excel workbook of the published tables (:mod:`dxanalysis.report.workbook`); its file name, or
+    "" when it could not be written (then a failure of its own: the reports stand)."""
+    from ..core.files import OutputRefused
+    from ..report.workbook import workbook_name, write_workbook
+
+    name = workbook_name(str(forecasts["as_of"].iloc[0]))
+    try:
+        write_workbook(forecasts, scores, out / name, lang, units)
+    except OutputRefused as exc:
+        result.failed["workbook"] = str(exc)
+        return ""
+    return name
+
+
+__all__ = ["publish", "earlier_reports", "read_with_separators", "OVERVIEW_NOTEBOOK", "EXTRA_NOTEBOOKS"]
