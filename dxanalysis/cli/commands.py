@@ -84,12 +84,12 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from ..core.files import atomic_write_csv, check_output
-    from ..forecast import forecast, load_table
+    from ..forecast import forecast, harmonise_data
 
     if args.level == "unit":
         return _cmd_forecast_units(args)
     out = check_output(args.out, [args.data] if args.data else [])
-    table = load_table(args.data)
+    table = harmonise_data(args.data)
     result = forecast(table, as_of=args.as_of, model=args.model, scenario=args.scenario)
     atomic_write_csv(result, out)
     what = f"{result['province_code'].nunique()} units incl. national, {result['target_id'].nunique()} targets"
@@ -114,7 +114,7 @@ def _cmd_forecast_units(args: argparse.Namespace) -> int:
     from ..core.errors import DxError
     from ..core.files import atomic_write_csv, check_output
     from ..data.units import load_units, units_file
-    from ..forecast import load_table
+    from ..forecast import harmonise_data
     from ..forecast.units import forecast_units
 
     if args.scenario:
@@ -123,7 +123,7 @@ def _cmd_forecast_units(args: argparse.Namespace) -> int:
     if found is None:
         raise DxError(f"no units.csv beside {args.data}: name the unit table with --units")
     out = check_output(args.out, [p for p in (args.data, found) if p])
-    units, table = load_units(found), load_table(args.data)
+    units, table = load_units(found), harmonise_data(args.data)
     result = forecast_units(units, as_of=args.as_of, model=args.model, province_table=table, scheduler=args.scheduler)
     atomic_write_csv(result, out)
     what = (
@@ -134,11 +134,11 @@ def _cmd_forecast_units(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from ..forecast import MODELS, load_table
+    from ..forecast import MODELS, harmonise_data
     from ..forecast.backtest import backtest, comparison_table
 
     models = tuple(m.strip() for m in args.models.split(",")) if args.models else MODELS
-    table = load_table(args.data)
+    table = harmonise_data(args.data)
     result = backtest(table, models=models)
     written = result.write(args.out, include_scores=args.scores)
     comparison = comparison_table(result)

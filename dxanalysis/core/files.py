@@ -104,3 +104,9 @@ def load_yaml(stream):
     import yaml
 
     return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def read_bool(column: pd.Series) -> pd.Series:
+    """A true/false column as read back from CSV ("True", "true", "1") as booleans: the one reading
+    every reader of the build's tables uses."""
+    return column.astype(str).str.strip().str.lower().isin(["true", "1"])

@@ -92,7 +92,7 @@ class ProvinceTables:
 
 
 @lru_cache(maxsize=1)
-def load_tables() -> ProvinceTables:
+def province_lists() -> ProvinceTables:
     """Load and check the bundled province lists and crosswalk (cached)."""
     read = dict(dtype=str, keep_default_na=False, encoding="utf-8")
     legacy = pd.read_csv(paths.LEGACY_PROVINCES_CSV, **read)
@@ -112,7 +112,7 @@ def load_tables() -> ProvinceTables:
 @lru_cache(maxsize=2)
 def _lookup(scheme: Scheme) -> dict[str, str]:
     """Matching key -> code for one scheme (names, short names, aliases, codes)."""
-    table = load_tables().table(scheme)
+    table = province_lists().table(scheme)
     lookup: dict[str, str] = {}
     for row in table.itertuples(index=False):
         labels = [row.name, row.short_name, *[a for a in row.aliases.split("|") if a]]
@@ -121,7 +121,7 @@ def _lookup(scheme: Scheme) -> dict[str, str]:
     return lookup
 
 
-def _code_form(value: object) -> str | None:
+def code_form(value: object) -> str | None:
     """Return a two-digit code if ``value`` looks like a code ("1", "01", 1, 1.0), else None."""
     if isinstance(value, bool):
         return None
@@ -143,8 +143,8 @@ def resolve(label: object, scheme: Scheme) -> str:
     UnknownProvince
         With the closest matches, when nothing matches.
     """
-    table = load_tables().table(scheme)
-    code = _code_form(label)
+    table = province_lists().table(scheme)
+    code = code_form(label)
     if code is not None:
         if code in set(table["code"]):
             return code
@@ -157,7 +157,7 @@ def resolve(label: object, scheme: Scheme) -> str:
 
 
 def _suggest(label: str, scheme: Scheme, n: int = 3) -> list[str]:
-    table = load_tables().table(scheme)
+    table = province_lists().table(scheme)
     key = normalise_name(label)
     names = {normalise_name(r.short_name): f"{r.short_name} ({r.code})" for r in table.itertuples()}
     close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.5)
@@ -175,7 +175,7 @@ def try_resolve(label: object, scheme: Scheme) -> str | None:
 @lru_cache(maxsize=1)
 def legacy_to_current() -> dict[str, str]:
     """Legacy code -> current code (every one of the 63 maps to exactly one of the 34)."""
-    cw = load_tables().crosswalk
+    cw = province_lists().crosswalk
     return dict(zip(cw["legacy_code"], cw["current_code"]))
 
 
@@ -190,7 +190,7 @@ def constituents() -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=2)
 def _names(scheme: Scheme) -> dict[str, str]:
-    table = load_tables().table(scheme)
+    table = province_lists().table(scheme)
     return dict(zip(table["code"], table["short_name"]))
 
 
@@ -206,7 +206,7 @@ def province_name(code: str, scheme: Scheme = "current") -> str:
 
 @lru_cache(maxsize=1)
 def _legacy_only_markers() -> tuple[frozenset[str], frozenset[str]]:
-    legacy, current = load_tables().legacy, load_tables().current
+    legacy, current = province_lists().legacy, province_lists().current
     codes = frozenset(set(legacy["code"]) - set(current["code"]))
     keys = frozenset(set(_lookup("legacy")) - set(_lookup("current")))
     return codes, keys
@@ -215,7 +215,7 @@ def _legacy_only_markers() -> tuple[frozenset[str], frozenset[str]]:
 def is_legacy_only(label: object) -> bool:
     """True when a label can only be a pre-merger province (e.g. code 06 or "Bắc Kạn")."""
     codes, keys = _legacy_only_markers()
-    code = _code_form(label)
+    code = code_form(label)
     if code is not None:
         return code in codes
     return normalise_name(str(label)) in keys
@@ -233,16 +233,16 @@ def detect_scheme(labels: Iterable[object]) -> Scheme:
 
 def current_provinces() -> pd.DataFrame:
     """The 34 provinces in force since 1 Jul 2025 (code, name, short_name, region, lat, lon)."""
-    return load_tables().current.copy()
+    return province_lists().current.copy()
 
 
 def legacy_provinces() -> pd.DataFrame:
     """The 63 provinces in force until 30 Jun 2025."""
-    return load_tables().legacy.copy()
+    return province_lists().legacy.copy()
 
 
 @lru_cache(maxsize=64)
 def region_of(code: str) -> str:
     """Socio-economic region (used for pooling) of a current province."""
-    cur = load_tables().current
+    cur = province_lists().current
     return str(cur.loc[cur["code"] == code, "region"].iloc[0])

@@ -16,10 +16,14 @@ judgement, not an outcome.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from ..core import paths
 from ..core.errors import DxError
+from ..core.registry import read_yaml
 
 #: Default share of the usual volume under which a month is a reporting gap.
 DEFAULT_FRACTION = 0.2
@@ -39,6 +43,16 @@ def check_fraction(value, setting: str = "low_coverage_fraction") -> float:
     if not 0 < fraction < 1:
         raise DxError(f"{setting}: {value!r} is outside (0, 1); expected a share between 0 and 1, e.g. 0.2")
     return fraction
+
+
+def configured_fraction(path: Path | None = None) -> float:
+    """``low_coverage_fraction`` from ``params/run.yaml`` (default :data:`DEFAULT_FRACTION`), checked."""
+    path = Path(path or paths.RUN_SETTINGS_YAML)
+    value = read_yaml(path).get("low_coverage_fraction", DEFAULT_FRACTION)
+    try:
+        return check_fraction(value)
+    except DxError as exc:
+        raise DxError(f"{path}: {exc}") from None
 
 
 def low_coverage(table: pd.DataFrame, fraction: float = DEFAULT_FRACTION) -> pd.Series:
@@ -99,4 +113,4 @@ def left_out(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-__all__ = ["check_fraction", "low_coverage", "flag_low_coverage", "left_out", "DEFAULT_FRACTION"]
+__all__ = ["configured_fraction", "check_fraction", "low_coverage", "flag_low_coverage", "left_out", "DEFAULT_FRACTION"]

@@ -27,7 +27,7 @@ import pandas as pd
 from ..core import provinces
 from ..core.errors import DxError, InputProblems, Problem
 from ..core.provinces import MERGER_PERIOD, Scheme
-from .coverage import flag_low_coverage
+from .coverage import configured_fraction, flag_low_coverage
 from .observations import load_many, load_weights
 from .readers import UNDECLARED, NumberFormat
 
@@ -336,9 +336,7 @@ def harmonise(
     _check_overlaps(rows)
     table, messages = _combine(rows, weights, weight_basis, require_weights)
     if low_coverage_fraction is None:
-        from ..run.settings import low_coverage_fraction as configured
-
-        low_coverage_fraction = configured()
+        low_coverage_fraction = configured_fraction()
     table = flag_low_coverage(table, low_coverage_fraction)[HARMONISED_COLUMNS]
     for message in messages:
         warnings.warn(message, IncompleteProvinceWarning, stacklevel=2)
@@ -369,7 +367,7 @@ def load_bundled_table() -> pd.DataFrame:
     return harmonise_files([paths.PANEL_CSV]).table
 
 
-def load_table(data=None) -> pd.DataFrame:
+def harmonise_data(data=None) -> pd.DataFrame:
     """Harmonised table from a file, a folder, a list of files, or the bundled panel (None)."""
     from .observations import expand_data_argument
 
@@ -380,7 +378,7 @@ def load_table(data=None) -> pd.DataFrame:
 
 
 __all__ = [
-    "load_table",
+    "harmonise_data",
     "load_bundled_table",
     "harmonise",
     "harmonise_files",

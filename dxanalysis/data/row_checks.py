@@ -84,7 +84,7 @@ def _province_text(cell) -> str:
     if is_blank(cell):
         return ""
     if isinstance(cell, float):
-        return provinces._code_form(cell) or str(cell).strip()
+        return provinces.code_form(cell) or str(cell).strip()
     return str(cell).strip()
 
 

@@ -16,9 +16,10 @@ A forecast is a predictive distribution at the deadline: ``forecast`` is its med
 its central intervals, ``p_hit`` the probability that the indicator meets the target's comparator.
 """
 
-from ..data.harmonise import load_bundled_table, load_table
+from ..data.harmonise import harmonise_data, load_bundled_table
 from . import calibration
-from .models import DiffStats, Fit, Predictive, diff_stats, fit, predict
+from .changes import DiffStats, diff_stats
+from .models import Fit, Predictive, fit, predict
 from .panel import Panel, build_panel, path_to, ratio_of_sums
 from .scenarios import Scenario, parse_scenario
 from .settings import (
@@ -60,7 +61,7 @@ __all__ = [
     "RECENT_MONTHS",
     "fan",
     "path_to",
-    "load_table",
+    "harmonise_data",
     "load_bundled_table",
     "ratio_of_sums",
 ]

@@ -90,40 +90,6 @@ class Calibration:
 UNCALIBRATED = Calibration("", tuple(1.0 for _ in HORIZON_BANDS), tuple(0 for _ in HORIZON_BANDS), "not calibrated")
 
 
-def calibrate(table, model: str, as_of: str | None = None) -> Calibration:
-    """Factors for ``model`` from the backtest of ``table`` up to ``as_of`` (data after it unseen).
-
-    Data too short for a backtest give :data:`UNCALIBRATED` with a note saying so.
-    """
-    import pandas as pd
-
-    data = table if as_of is None else table[table["period"] <= as_of]
-    key = (int(pd.util.hash_pandas_object(data, index=False).sum()), len(data), model)
-    if key in _CACHE:  # the forecast and its fans, computed in one process, share one backtest
-        return _CACHE[key]
-    _CACHE.clear()
-    _CACHE[key] = _calibrate(data, model)
-    return _CACHE[key]
-
-
-_CACHE: dict[tuple, Calibration] = {}
-
-
-def _calibrate(data, model: str) -> Calibration:
-    from ..core.errors import DxError
-    from .backtest import backtest  # the backtest imports the forecast package: imported on use
-
-    try:
-        result = backtest(data, models=(model,))
-    except DxError as exc:
-        return Calibration(model, UNCALIBRATED.factors, UNCALIBRATED.scored, f"not calibrated: {exc}")
-    scores = result.scores
-    scores = scores[scores["origin"] >= earliest_origin(scores["origin"].max())]
-    found, counts = factors(scores["std_error"].to_numpy(), scores["df"].to_numpy(), scores["horizon"].to_numpy())
-    note = f"{int(counts.sum())} scored forecasts, origins {scores['origin'].min()}..{scores['origin'].max()}"
-    return Calibration(model, tuple(float(k) for k in found), tuple(int(n) for n in counts), note)
-
-
 __all__ = [
     "HORIZON_BANDS",
     "NOMINAL",
@@ -134,7 +100,6 @@ __all__ = [
     "factors",
     "factors_from_ratio",
     "interval_ratio",
-    "calibrate",
     "earliest_origin",
     "RECENT_ORIGINS",
 ]

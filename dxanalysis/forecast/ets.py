@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .panel import Panel, _to_scale
+from .panel import Panel, to_scale
 
 #: Months of history the ETS parameters are estimated on.
 ETS_WINDOW = 24
@@ -133,7 +133,7 @@ class EtsFit:
 
 def fit_ets(panel: Panel, origin: int, fallback, params: EtsParameters | None = None) -> tuple[EtsFit, EtsParameters]:
     """Fit at ``origin`` (estimating the parameters unless ``params`` are given) and return them."""
-    z = _to_scale(panel.values, "logit")
+    z = to_scale(panel.values, "logit")
     if params is None:
         params = estimate([_observed(row, origin, None) for row in z])
     level, trend = np.full(len(z), np.nan), np.full(len(z), np.nan)

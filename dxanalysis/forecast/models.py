@@ -9,70 +9,14 @@ from scipy import special
 
 from ..core.errors import DxError
 from .calibration import band_of
-from .panel import Panel, _from_scale, _to_scale
-from .pooling import _drift_instability, _partial_pool
+from .changes import diff_stats
+from .panel import Panel, from_scale, to_scale
+from .pooling import drift_instability, partial_pool
 from .season import Season
 from .season import estimate as estimate_season
 from .settings import MERGER_SHIFT_SD, MODELS, POOLED_FAMILY, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
 
 # --------------------------------------------------------------------------- series statistics
-
-
-@dataclass
-class DiffStats:
-    """Per-series statistics of consecutive observed changes inside a window."""
-
-    slope: np.ndarray  # drift per month (on the model's scale)
-    sum_k: np.ndarray  # months spanned by the changes used
-    pairs: np.ndarray  # number of changes used
-    sigma2: np.ndarray  # variance of a one-month change around the drift
-    last_value: np.ndarray  # last observed value (model scale)
-    last_col: np.ndarray  # column of the last observation (-1 when none)
-    n_obs: np.ndarray  # observations in the window
-
-
-def diff_stats(z: np.ndarray, origin: int, window: int, merger_col: int, drift: bool = True) -> DiffStats:
-    """Drift and noise of each row of ``z`` from observed changes in ``(origin-window, origin]``.
-
-    Gaps are allowed (a change over k months counts k times the drift and k times the variance).
-    The change that spans the merger (June to July 2025) is left out: it carries the one-off
-    level shift of the new provinces' reporting, not the trend.
-    """
-    lo = max(0, origin - window + 1)
-    sub = z[:, lo : origin + 1]
-    n_series, width = sub.shape
-    observed = ~np.isnan(sub)
-    idx = np.where(observed, np.arange(width)[None, :], -1)
-    last_idx = np.maximum.accumulate(idx, axis=1)
-    prev = np.concatenate([np.full((n_series, 1), -1), last_idx[:, :-1]], axis=1)
-    cols = np.arange(width)[None, :]
-    crosses = (prev + lo < merger_col) & (cols + lo >= merger_col)
-    valid = observed & (prev >= 0) & ~crosses
-    prev_values = np.take_along_axis(sub, np.maximum(prev, 0), axis=1)
-    delta = np.where(valid, sub - prev_values, 0.0)
-    k = np.where(valid, cols - prev, 0)
-    sum_k = k.sum(axis=1).astype(float)
-    pairs = valid.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slope = (
-            np.where(sum_k > 0, delta.sum(axis=1) / np.where(sum_k > 0, sum_k, 1), np.nan) if drift else np.zeros(n_series)
-        )
-        centred = np.where(valid, (delta - k * np.nan_to_num(slope)[:, None]) ** 2 / np.where(k > 0, k, 1), 0.0)
-        dof = pairs - (1 if drift else 0)
-        sigma2 = np.where(dof > 0, centred.sum(axis=1) / np.where(dof > 0, dof, 1), np.nan)
-    last_col_local = last_idx[:, -1]
-    last_value = np.where(
-        last_col_local >= 0, np.take_along_axis(sub, np.maximum(last_col_local, 0)[:, None], 1)[:, 0], np.nan
-    )
-    return DiffStats(
-        slope=slope,
-        sum_k=sum_k,
-        pairs=pairs,
-        sigma2=sigma2,
-        last_value=last_value,
-        last_col=np.where(last_col_local >= 0, last_col_local + lo, -1),
-        n_obs=observed.sum(axis=1),
-    )
 
 
 def _pool_noise(sigma2: np.ndarray, dof: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,13 +62,13 @@ class Predictive:
     def quantile(self, q: float, shift: np.ndarray | float = 0.0) -> np.ndarray:
         """Quantile in percent, inside [0, upper]; ``shift`` adds points (scenarios)."""
         z = self.location + self.sd * special.stdtrit(self.df, q)
-        return np.clip(_from_scale(z, self.scale) + shift, 0.0, self.upper)
+        return np.clip(from_scale(z, self.scale) + shift, 0.0, self.upper)
 
     def prob_at_least(self, threshold: np.ndarray | float, shift: np.ndarray | float = 0.0) -> np.ndarray:
         """P(value >= threshold), with the value shifted by ``shift`` points."""
         thr = np.broadcast_to(np.asarray(threshold, float) - shift, self.location.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
-            z = _to_scale(np.clip(thr, 1e-9, None), self.scale)
+            z = to_scale(np.clip(thr, 1e-9, None), self.scale)
             p = 1.0 - special.stdtr(self.df, (z - self.location) / self.sd)
         p = np.where(thr <= 0, 1.0, p)
         p = np.where(thr > self.upper, 0.0, p)
@@ -213,7 +157,7 @@ class Fit:
             location=location,
             sd=sd,
             df=self.df,
-            last_value=_from_scale(self.last_value, self.scale),
+            last_value=from_scale(self.last_value, self.scale),
             last_col=self.last_col,
             n_obs=self.n_obs,
             pooling_weight=self.weight,
@@ -252,7 +196,7 @@ def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fi
     if model == "linear":
         return _fit_linear(values, origin, window, groups, panel.merger_col)
     scale = {"naive": "identity", "compound": "log", "pooled": "logit", "pooled_no_season": "logit"}[model]
-    z = _to_scale(values, scale)
+    z = to_scale(values, scale)
     season, cumulative = None, None
     if model == "pooled":
         # The calendar first: drift and noise are then measured on changes with the year-end push
@@ -268,9 +212,9 @@ def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fi
     weight = np.ones_like(st.slope)
     slope = np.nan_to_num(st.slope)
     if model in POOLED_FAMILY:
-        slope, slope_var, weight = _partial_pool(st.slope, slope_var, panel.keys)
+        slope, slope_var, weight = partial_pool(st.slope, slope_var, panel.keys)
         # Drifts change (campaigns start, provinces plateau): add the observed instability of the drift.
-        slope_var = slope_var + _drift_instability(z, origin, panel.merger_col, groups)
+        slope_var = slope_var + drift_instability(z, origin, panel.merger_col, groups)
     if model == "naive":
         slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
     last_value = st.last_value
@@ -328,14 +272,14 @@ def _fit_linear(values: np.ndarray, origin: int, window: int, groups: np.ndarray
     )
 
 
-def _quantiles(pred: Predictive, shift: float, median_name: str) -> dict[str, float]:
+def quantiles_of(pred: Predictive, shift: float, median_name: str) -> dict[str, float]:
     """Median and interval bounds of a one-series predictive, in percent."""
     out = {median_name: float(pred.quantile(0.5, shift)[0])}
     out.update({name: float(pred.quantile(q, shift)[0]) for name, q in QUANTILES.items()})
     return out
 
 
-def _slice(pred: Predictive, i: int) -> Predictive:
+def slice_of(pred: Predictive, i: int) -> Predictive:
     return Predictive(
         scale=pred.scale,
         location=pred.location[i : i + 1],

@@ -73,10 +73,9 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
     """
     # Reporting gaps never reach a model, even in a table that was not harmonised here: judged on
     # the whole table, as harmonise judges it, so both find the same months.
-    from ..data.coverage import low_coverage
-    from ..run.settings import low_coverage_fraction
+    from ..data.coverage import configured_fraction, low_coverage
 
-    gaps = (low_coverage(table, low_coverage_fraction()) != "").to_numpy()
+    gaps = (low_coverage(table, configured_fraction()) != "").to_numpy()
     data = table[table["complete"].astype(bool).to_numpy() & ~gaps]
     if as_of is not None:
         data = data[data["period"] <= as_of]
@@ -107,7 +106,7 @@ def build_panel(table: pd.DataFrame, as_of: str | None = None, national: bool = 
 # --------------------------------------------------------------------------- transforms
 
 
-def _to_scale(values: np.ndarray, scale: str) -> np.ndarray:
+def to_scale(values: np.ndarray, scale: str) -> np.ndarray:
     if scale == "logit":
         p = np.clip(values / 100.0, EPS, 1 - EPS)
         return np.log(p / (1 - p))
@@ -116,7 +115,7 @@ def _to_scale(values: np.ndarray, scale: str) -> np.ndarray:
     return values
 
 
-def _from_scale(values: np.ndarray, scale: str) -> np.ndarray:
+def from_scale(values: np.ndarray, scale: str) -> np.ndarray:
     if scale == "logit":
         return 100.0 / (1.0 + np.exp(-values))
     if scale == "log":

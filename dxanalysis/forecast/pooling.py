@@ -6,18 +6,17 @@ import numpy as np
 import pandas as pd
 
 from ..core.provinces import NATIONAL_CODE
+from .changes import diff_stats
 from .settings import WINDOW
 
 
-def _drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.ndarray) -> np.ndarray:
+def drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.ndarray) -> np.ndarray:
     """Per indicator: how much the drift moves between the two halves of the window.
 
     The drift over the last ``WINDOW/2`` months minus the drift over the ``WINDOW/2`` before has
     variance v1 + v2 if the drift were stable; the excess, averaged over an indicator's series
     (method of moments, floored at 0), is the variance added to every drift of that indicator.
     """
-    from .models import diff_stats  # models imports this module: import at call time
-
     half = min(WINDOW // 2, (origin + 1) // 2)  # short histories: two shorter halves
     out = np.zeros(z.shape[0])
     if half < 3:
@@ -36,7 +35,7 @@ def _drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.n
     return out
 
 
-def _partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Empirical-Bayes shrinkage of each province's drift toward its region's (per indicator).
 
     Normal-normal: drift_i ~ N(mu_region, tau^2), estimate_i ~ N(drift_i, v_i). ``tau^2`` by the

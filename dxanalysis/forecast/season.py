@@ -14,7 +14,7 @@ How an effect is learnt, for each series and each earlier year-end it has observ
 * a season month's **excess** is its change minus that pace (November, December, January);
 * each series' excesses are averaged over its years, and the averages are pooled toward the
   region's (the nation's for a region with fewer than two provinces) by empirical Bayes, as the
-  drift is (:func:`~dxanalysis.forecast.pooling._partial_pool`): a province with one past
+  drift is (:func:`~dxanalysis.forecast.pooling.partial_pool`): a province with one past
   year-end borrows strength, one with none takes its region's effect;
 * the whole effect of a month is shrunk toward **zero** by how clearly the provinces' average
   excess stands out from noise and from a size too small to matter (positive-part James-Stein:
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.provinces import NATIONAL_CODE
-from .pooling import _partial_pool
+from .pooling import partial_pool
 from .settings import SEASON_MIN_EFFECT, SEASON_MONTHS, SEASON_REFERENCE_MONTHS, SEASON_SHRINK
 
 #: The calendar months (1-12) whose changes carry an effect.
@@ -186,7 +186,7 @@ def estimate(z: np.ndarray, origin: int, merger_col: int, first_month: int, keys
             spread[indicators == indicator] = _spread(found[:, :, k], counts[:, k], noise, indicators == indicator)
         usable = np.isfinite(mean) & np.isfinite(spread) & (spread > 0)
         sampling = np.where(usable, spread / np.maximum(counts[:, k], 1), np.inf)
-        pooled, pooled_var, _ = _partial_pool(np.where(usable, mean, np.nan), sampling, keys)
+        pooled, pooled_var, _ = partial_pool(np.where(usable, mean, np.nan), sampling, keys)
         for indicator in np.unique(indicators):
             members = indicators == indicator
             seen = members & usable & provinces_only

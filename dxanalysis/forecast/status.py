@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .models import diff_stats
+from .changes import diff_stats
 from .panel import Panel
 from .settings import ACCELERATION_RATIO, LIMIT_EXPONENT, ON_TRACK_RATIO, RECENT_MONTHS
 

@@ -13,8 +13,9 @@ from ..core.errors import DxError
 from ..core.periods import add_months, is_period, months_between
 from ..core.provinces import NATIONAL_CODE, NATIONAL_NAME
 from ..core.registry import load_indicators, load_targets
-from .calibration import calibrate
-from .models import Fit, _quantiles, _slice, fit
+from .backtest import calibrate
+from .calibration import Calibration
+from .models import Fit, fit, quantiles_of, slice_of
 from .panel import Panel, build_panel
 from .scenarios import Scenario, parse_scenario
 from .settings import DEFAULT_MODEL, FORECAST_COLUMNS, MAX_STALENESS, MIN_OBSERVATIONS, QUANTILES
@@ -30,6 +31,7 @@ def forecast(
     targets: pd.DataFrame | None = None,
     scenario: str | Scenario | None = None,
     window: int | None = None,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     """Forecast every province (and the nation) for every target, in one pass.
 
@@ -46,6 +48,10 @@ def forecast(
         provincial overrides in ``params/provinces/``).
     scenario : str or Scenario, optional
         A what-if change of pace (see :class:`Scenario`).
+    calibration : Calibration, optional
+        The interval factors of ``model`` on this table up to ``as_of``
+        (:func:`~dxanalysis.forecast.backtest.calibrate`), when the caller has them already (the
+        forecast and its fans share one); computed here when omitted.
 
     Returns
     -------
@@ -76,9 +82,9 @@ def forecast(
     all_codes = [NATIONAL_CODE] + provinces.current_provinces()["code"].tolist()
     region_of = provinces.current_provinces().set_index("code")["region"].to_dict()
     # Intervals and P(hit) widened by horizon as the backtest of the data up to as_of says.
-    calibrated = calibrate(table, model, as_of)
+    calibrated = calibration or calibrate(table, model, as_of)
     fitted = fit(panel, model, origin, window, widen=calibrated.factors)
-    run = _Run(panel, origin, as_of, model, scenario, fitted, pace)
+    run = ForecastRun(panel, origin, as_of, model, scenario, fitted, pace)
     for target in national_targets.itertuples(index=False):
         series = np.flatnonzero((panel.keys["indicator"] == target.indicator).to_numpy())
         upper = indicators[target.indicator].upper
@@ -86,10 +92,10 @@ def forecast(
         pred = fitted.at(deadline_col) if len(series) else None
         keys = panel.keys.iloc[series]
         present = set(keys["province_code"])
-        thresholds = _province_thresholds(target, keys["province_code"].tolist(), targets is None)
+        thresholds = province_thresholds(target, keys["province_code"].tolist(), targets is None)
         for j, (i, key) in enumerate(zip(series, keys.itertuples(index=False))):
             threshold, deadline_period, deadline = thresholds[j]
-            rows.append(_row(run, pred, i, key, target, threshold, deadline_period, deadline, upper))
+            rows.append(forecast_row(run, pred, i, key, target, threshold, deadline_period, deadline, upper))
         for code in all_codes:
             if code not in present:
                 rows.append(_no_data_row(code, region_of.get(code, "national"), target, as_of, model, scenario))
@@ -99,7 +105,7 @@ def forecast(
     return out.sort_values(["province_code", "target_id"], ignore_index=True)
 
 
-def _province_thresholds(target, codes: list[str], use_overrides: bool) -> list[tuple[float, str, object]]:
+def province_thresholds(target, codes: list[str], use_overrides: bool) -> list[tuple[float, str, object]]:
     """Per province: (threshold, deadline period, deadline), applying params/provinces overrides."""
     out = []
     from ..core import paths
@@ -114,7 +120,7 @@ def _province_thresholds(target, codes: list[str], use_overrides: bool) -> list[
 
 
 @dataclass(frozen=True)
-class _Run:
+class ForecastRun:
     """What every row of one forecast call shares."""
 
     panel: Panel
@@ -126,7 +132,7 @@ class _Run:
     pace: np.ndarray
 
 
-def _row(run: _Run, pred, i, key, target, threshold, deadline_period, deadline, upper):
+def forecast_row(run: ForecastRun, pred, i, key, target, threshold, deadline_period, deadline, upper):
     panel, origin, as_of, model, scenario, fitted = run.panel, run.origin, run.as_of, run.model, run.scenario, run.fitted
     pace_i, deadline_col = run.pace[i], panel.col(deadline_period)
     effective = threshold - float(target.tolerance)  # the value that counts as meeting it
@@ -179,8 +185,8 @@ def _row(run: _Run, pred, i, key, target, threshold, deadline_period, deadline, 
         if scenario
         else 0.0
     )
-    one = _slice(pred, i)
-    quant = _quantiles(one, shift, median_name="forecast")
+    one = slice_of(pred, i)
+    quant = quantiles_of(one, shift, median_name="forecast")
     p_hit = float(one.prob_at_least(effective, shift)[0])
     months_left = deadline_col - last_col
     if last_value < effective and (len(observed) < MIN_OBSERVATIONS or not math.isfinite(quant["forecast"])):
@@ -254,7 +260,7 @@ def fan_paths(panel: Panel, fitted: Fit, until: dict[tuple[str, str], str], scen
         for (code, indicator), i, end in wanted:
             if period > end:
                 continue
-            one = _slice(pred, i)
+            one = slice_of(pred, i)
             shift = (
                 scenario.shift(indicator, code, panel.col(scenario.start), int(one.last_col[0]), col) if scenario else 0.0
             )
@@ -263,7 +269,7 @@ def fan_paths(panel: Panel, fitted: Fit, until: dict[tuple[str, str], str], scen
                     "province_code": code,
                     "indicator": indicator,
                     "period": period,
-                    **_quantiles(one, shift, median_name="median"),
+                    **quantiles_of(one, shift, median_name="median"),
                 }
             )
     return pd.DataFrame(rows, columns=FAN_COLUMNS).sort_values(["province_code", "indicator", "period"], ignore_index=True)
@@ -277,9 +283,11 @@ def fan(
     as_of: str | None = None,
     model: str = DEFAULT_MODEL,
     scenario: str | Scenario | None = None,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     """Monthly predictive quantiles of one series from the month after ``as_of`` to ``until`` (fan charts)."""
     panel = build_panel(table, as_of=as_of)
-    fitted = fit(panel, model, len(panel.periods) - 1, widen=calibrate(table, model, as_of).factors)
+    calibrated = calibration or calibrate(table, model, as_of)
+    fitted = fit(panel, model, len(panel.periods) - 1, widen=calibrated.factors)
     paths = fan_paths(panel, fitted, {(province_code, indicator): until}, parse_scenario(scenario))
     return paths.drop(columns=["province_code", "indicator"])

@@ -3,7 +3,7 @@
 The units of the whole country form one :class:`~dxanalysis.forecast.panel.Panel` (one row per
 unit x indicator) fitted by the same model (:func:`~dxanalysis.forecast.models.fit`). The only
 change is the pooling group: the panel's ``region`` key is the unit's **province**, so
-:func:`~dxanalysis.forecast.pooling._partial_pool` shrinks each unit's drift (and the season its
+:func:`~dxanalysis.forecast.pooling.partial_pool` shrinks each unit's drift (and the season its
 year-end effect) toward its own province's units, not toward a region. The province's own drift
 is pooled toward its region in the province forecast (:func:`~dxanalysis.forecast.forecast`);
 the two tables are forecast apart and not reconciled. Noise variances and the drift instability
@@ -24,12 +24,13 @@ from ..core.errors import DxError
 from ..core.periods import add_months, is_period, months_between
 from ..core.provenance import source_note
 from ..core.registry import load_indicators, load_targets
-from .calibration import UNCALIBRATED, calibrate
+from .backtest import Calibrations
+from .calibration import UNCALIBRATED
 from .models import fit
 from .panel import Panel
 from .settings import DEFAULT_MODEL, FORECAST_COLUMNS, MAX_STALENESS
 from .status import recent_pace
-from .table import _province_thresholds, _row, _Run
+from .table import ForecastRun, forecast_row, province_thresholds
 
 #: What a unit row carries beyond the province contract.
 UNIT_KEY_COLUMNS = ["unit_code", "unit_name", "level", "ward_code"]
@@ -78,6 +79,7 @@ def forecast_units(
     targets: pd.DataFrame | None = None,
     province_table: pd.DataFrame | None = None,
     scheduler: str | None = None,
+    calibrations: Calibrations | None = None,
 ) -> pd.DataFrame:
     """Forecast every unit x indicator that has a target still ahead at ``as_of``.
 
@@ -94,8 +96,11 @@ def forecast_units(
         provincial overrides of ``params/provinces/`` (a unit takes its province's).
     province_table : DataFrame, optional
         The harmonised province table: its backtest up to ``as_of`` gives the interval factors by
-        horizon (:func:`~dxanalysis.forecast.calibration.calibrate`). Without it the intervals
+        horizon (:func:`~dxanalysis.forecast.backtest.calibrate`). Without it the intervals
         are the model's own (the note in ``attrs["calibration"]`` says so).
+    calibrations : Calibrations, optional
+        The caller's computed factors (a build's forecast step has them), so the province
+        backtest is not run again.
     scheduler : str, optional
         A Dask scheduler address: the model is fitted here once (its pooled quantities span every
         province), and the rows are made province by province on the cluster; the table is the
@@ -107,7 +112,7 @@ def forecast_units(
         One row per (unit, target), columns :data:`UNIT_FORECAST_COLUMNS`, sorted by province,
         unit and target; ``region`` is the province's region.
     """
-    run, chosen = prepare(units, as_of, model, targets, province_table)
+    run, chosen = prepare(units, as_of, model, targets, province_table, calibrations)
     if scheduler:
         from ..core.cluster import map_on_cluster
 
@@ -125,7 +130,7 @@ def _rows_on_worker(shared, series: np.ndarray) -> list[dict]:
     return unit_rows(run, chosen, series)
 
 
-def prepare(units, as_of, model, targets, province_table):
+def prepare(units, as_of, model, targets, province_table, calibrations=None):
     """Panel, fit and the targets ahead: everything the rows of every province share."""
     if as_of is not None and not is_period(as_of):
         raise DxError(f"as_of {as_of!r} is not YYYY-MM")
@@ -135,9 +140,11 @@ def prepare(units, as_of, model, targets, province_table):
     if months_between(last_data, as_of) > MAX_STALENESS:
         raise DxError(f"as_of {as_of} is more than {MAX_STALENESS} months after the units' last month ({last_data})")
     origin = panel.col(as_of)
-    calibrated = calibrate(province_table, model, as_of) if province_table is not None else UNCALIBRATED
+    calibrated = (
+        (calibrations or Calibrations()).get(province_table, model, as_of) if province_table is not None else UNCALIBRATED
+    )
     fitted = fit(panel, model, origin, widen=calibrated.factors if province_table is not None else None)
-    run = _Run(panel, origin, as_of, model, None, fitted, recent_pace(panel, origin))
+    run = ForecastRun(panel, origin, as_of, model, None, fitted, recent_pace(panel, origin))
     run.panel.keys.attrs["calibration"] = calibrated.describe()
     every = targets if targets is not None else load_targets()
     present = set(panel.keys["indicator"])
@@ -145,7 +152,7 @@ def prepare(units, as_of, model, targets, province_table):
     return run, (chosen, targets is None)
 
 
-def unit_rows(run: _Run, chosen, series: np.ndarray) -> list[dict]:
+def unit_rows(run: ForecastRun, chosen, series: np.ndarray) -> list[dict]:
     """The forecast rows of the panel rows ``series`` (one province's, or all), every target ahead."""
     targets, overrides = chosen
     indicators = load_indicators()
@@ -158,18 +165,18 @@ def unit_rows(run: _Run, chosen, series: np.ndarray) -> list[dict]:
             continue
         pred = run.fitted.at(run.panel.col(target.deadline_period))
         codes = sorted({keys[i].province_code for i in mine})
-        thresholds = dict(zip(codes, _province_thresholds(target, codes, overrides)))
+        thresholds = dict(zip(codes, province_thresholds(target, codes, overrides)))
         upper = indicators[target.indicator].upper
         for i in mine:
             key = keys[i]
             threshold, deadline_period, deadline = thresholds[key.province_code]
-            row = _row(run, pred, i, key, target, threshold, deadline_period, deadline, upper)
+            row = forecast_row(run, pred, i, key, target, threshold, deadline_period, deadline, upper)
             row.update({column: getattr(key, column) for column in (*UNIT_KEY_COLUMNS, VOLUME_COLUMN)})
             rows.append(row)
     return rows
 
 
-def finish(rows: list[dict], run: _Run) -> pd.DataFrame:
+def finish(rows: list[dict], run: ForecastRun) -> pd.DataFrame:
     """The rows as the unit contract: the province's region, the data note, sorted."""
     out = pd.DataFrame(rows, columns=UNIT_FORECAST_COLUMNS)
     regions = provinces.current_provinces().set_index("code")["region"].to_dict()

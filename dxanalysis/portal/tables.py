@@ -127,11 +127,10 @@ def list_reporting_gaps(out: Path) -> list[tuple[str, bool]]:
     ``observations.csv`` as served, and ``dx harmonise`` marks them incomplete so no forecast
     learns from them (:mod:`dxanalysis.data.coverage`)."""
     from ..core.files import atomic_write_csv
-    from ..data.coverage import low_coverage
-    from ..run.settings import low_coverage_fraction
+    from ..data.coverage import configured_fraction, low_coverage
 
     observations = pd.read_csv(out / "observations.csv", dtype={"province_code": str, "period": str})
-    reasons = low_coverage(observations, low_coverage_fraction())
+    reasons = low_coverage(observations, configured_fraction())
     gaps = observations[reasons != ""]
     if gaps.empty:
         return []

@@ -17,6 +17,8 @@ from ..core.periods import is_period
 from ..core.provinces import NATIONAL_CODE
 from ..core.registry import load_targets
 from ..forecast import DEFAULT_MODEL, MODELS, parse_scenario
+from ..forecast.compute import compute, compute_units
+from ..forecast.outputs import read_build, read_unit_forecasts
 from .calendar_notes import calendar_lines, left_out_lines
 from .results import read_results, write_results
 from .tables import (
@@ -123,22 +125,22 @@ def run_forecasts(params: ReportParameters) -> tuple[pd.DataFrame, pd.DataFrame]
 def load_tables(params: ReportParameters, build_dir: str = ""):
     """The pipeline's tables: read from ``build_dir`` (a batch computed them once), or computed
     now through the same single call when the notebook is opened alone (or with its own targets)."""
-    from ..run.pipeline import compute, read_tables
 
     if build_dir and not params.targets:
-        return read_tables(build_dir, params.province)
+        return read_build(build_dir, params.province)
     targets = load_targets(path=Path(params.targets)) if params.targets else None
     return compute(params.data, as_of=params.as_of, model=params.model, scenario=params.scenario, targets=targets)
 
 
-def load_unit_forecasts(params: ReportParameters, build_dir: str, table: pd.DataFrame) -> pd.DataFrame | None:
+def load_unit_forecasts(params: ReportParameters, build_dir: str, tables) -> pd.DataFrame | None:
     """The province's unit forecasts: read from ``build_dir``, or computed now (every unit, as the
-    batch's step does) when the notebook is opened alone; None when the data came without units."""
-    from ..run.pipeline import compute_units, read_unit_forecasts
+    batch's step does) when the notebook is opened alone; None when the data came without units.
 
+    ``tables`` is what :func:`load_tables` gave (its calibration is reused), or the harmonised table."""
     if build_dir:
         return read_unit_forecasts(build_dir, params.province)
-    units = compute_units(params.data, table, as_of=params.as_of, model=params.model)
+    table, calibrations = (tables, None) if isinstance(tables, pd.DataFrame) else (tables.harmonised, tables.calibrations)
+    units = compute_units(params.data, table, as_of=params.as_of, model=params.model, calibrations=calibrations)
     return None if units is None else units[units["province_code"] == params.province].reset_index(drop=True)
 
 

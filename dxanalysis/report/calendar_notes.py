@@ -8,7 +8,7 @@ import pandas as pd
 from ..core import provinces
 from ..data.coverage import left_out
 from .i18n import indicator, month, num, pct, t, target_number
-from .tables import _rows
+from .tables import target_rows
 
 
 def _value(series: pd.Series, period: str) -> float | None:
@@ -24,7 +24,7 @@ def calendar_lines(table: pd.DataFrame, result: pd.DataFrame, code: str) -> list
     The sentence a policy researcher quotes: the forecast's year-end effect in plain points.
     """
     lines = []
-    rows = _rows(result, code, ahead=True)
+    rows = target_rows(result, code, ahead=True)
     for row in rows.itertuples(index=False):
         deadline = str(row.deadline_period) if hasattr(row, "deadline_period") else str(row.deadline)[:7]
         last_period = str(row.last_period)

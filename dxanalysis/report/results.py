@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import DxError
-from ..core.files import atomic_write_csv, atomic_write_text
+from ..core.files import atomic_write_csv, atomic_write_text, read_bool
 
 
 def write_results(output_dir: str | Path, code: str, result: pd.DataFrame, params) -> list[Path]:
@@ -56,9 +56,3 @@ def read_results(results_dir: str | Path, only: str | list[str] | None = None) -
     # Read as a boolean here, once: every reader of the forecast table then uses it as one.
     out["deadline_passed"] = read_bool(out["deadline_passed"])
     return out
-
-
-def read_bool(column: pd.Series) -> pd.Series:
-    """A true/false column as read back from CSV ("True", "true", "1") as booleans: the one reading
-    every reader of the forecast tables uses."""
-    return column.astype(str).str.strip().str.lower().isin(["true", "1"])

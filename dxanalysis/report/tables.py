@@ -15,7 +15,7 @@ from .i18n import month as i18n_month
 from .i18n import region as i18n_region
 
 
-def _rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
+def target_rows(result: pd.DataFrame, code: str, ahead: bool) -> pd.DataFrame:
     """One province's rows: targets still ahead of the as-of month, or those already past."""
     rows = result[result["province_code"] == code]
     passed = rows["deadline_passed"].astype(bool)
@@ -35,7 +35,7 @@ def _confidence(target_ids) -> list[str]:
 def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     """The headline: every target whose deadline is still ahead, with forecast, 80% interval,
     P(hit), paces, status and how sure we are of the target itself."""
-    rows = _rows(result, code, ahead=True)
+    rows = target_rows(result, code, ahead=True)
     out = pd.DataFrame(
         {
             **_target_columns(rows),
@@ -56,7 +56,7 @@ def headline_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
 
 def history_table(result: pd.DataFrame, code: str) -> pd.DataFrame:
     """Targets whose deadline has passed: the value at the deadline and whether it was met."""
-    rows = _rows(result, code, ahead=False)
+    rows = target_rows(result, code, ahead=False)
     out = pd.DataFrame(
         {
             **_target_columns(rows),

@@ -11,7 +11,7 @@ import pandas as pd
 from ..core.provenance import is_synthetic
 from .i18n import day, indicator, month, num, pct, t, target_number
 from .i18n import verdict as verdict_word
-from .tables import _rows
+from .tables import target_rows
 
 
 def provenance_banner(table: pd.DataFrame) -> str:
@@ -39,7 +39,7 @@ def narrative(result: pd.DataFrame, code: str, ahead: bool = True) -> list[str]:
     """Plain-words sentences, one per target still ahead (``ahead=False``: one per past target),
     in the report language (:mod:`dxanalysis.report.i18n`)."""
     lines = []
-    rows = _rows(result, code, ahead)
+    rows = target_rows(result, code, ahead)
     for row in rows.itertuples(index=False):
         title = indicator(row.indicator)
         lowered = title[0].lower() + title[1:]

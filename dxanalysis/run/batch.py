@@ -22,7 +22,6 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import paths, provinces
@@ -31,8 +30,9 @@ from ..core.files import atomic_write_text
 from ..data.readers import UNDECLARED, NumberFormat
 from ..report import pdf_batch
 from .guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
-from .notebook_runs import _quiet_worker, count_moved, execute_notebook, failure_message, render_html
-from .pipeline import STEPS, Pipeline, _digest, _params, code_files
+from .notebook_runs import count_moved, execute_notebook, failure_message, quiet_worker, render_html
+from .outcome import BatchResult
+from .pipeline import STEPS, Pipeline, code_files, digest, param_files
 from .publish import earlier_reports, publish, read_with_separators
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
@@ -40,20 +40,9 @@ PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 
 def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None = None) -> str:
     """Hash of everything a province report depends on: notebook, library, params, data, parameters
-    (the pipeline's one hashing function, :func:`dxanalysis.run.pipeline._digest`)."""
+    (the pipeline's one hashing function, :func:`dxanalysis.run.pipeline.digest`)."""
     notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK)
-    return _digest([notebook, *code_files(), *_params(), paths.INDEX766_XLSX, *map(Path, data_files), parameters])
-
-
-@dataclass
-class BatchResult:
-    succeeded: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # what was not run, and why (not failures)
-    seconds: dict[str, float] = field(default_factory=dict)  # "provinces" and "publish" stages
-    logged: int = 0  # stderr streams moved out of the reports into batch.log (warnings, chatter)
-    pdfs: list[str] = field(default_factory=list)  # PDFs written (--pdf), relative to the output folder
+    return digest([notebook, *code_files(), *param_files(), paths.INDEX766_XLSX, *map(Path, data_files), parameters])
 
 
 def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
@@ -251,13 +240,13 @@ def _plan(
 
 def _start_pool(workers: int, out: Path, notebook: Path, warm: bool) -> ProcessPoolExecutor:
     """A pool of ``workers`` processes, started now: with ``warm``, each gets its kernel ready
-    (:func:`dxanalysis.run.notebook_runs._quiet_worker`) while the caller goes on."""
+    (:func:`dxanalysis.run.notebook_runs.quiet_worker`) while the caller goes on."""
     out.mkdir(parents=True, exist_ok=True)
     # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
     # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        initializer=_quiet_worker,
+        initializer=quiet_worker,
         initargs=(str(out / "batch.log"), str(notebook.parent) if warm else None),
         mp_context=multiprocessing.get_context("spawn"),
     )

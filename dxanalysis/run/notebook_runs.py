@@ -187,7 +187,7 @@ def render_html(nb, lang: str = "en") -> str:
 
 
 @contextlib.contextmanager
-def _stderr_to(log: Path):
+def stderr_to(log: Path):
     """Send this process's stderr (fd 2, inherited by the kernels it starts) to ``log``.
 
     Kernels print start-up chatter (ipykernel's transport warning) on stderr; the batch keeps it
@@ -206,7 +206,7 @@ def _stderr_to(log: Path):
             os.close(saved)
 
 
-def _quiet_worker(log: str, warm_cwd: str | None = None) -> None:
+def quiet_worker(log: str, warm_cwd: str | None = None) -> None:
     """Pool initializer: the worker's (and its kernels') stderr goes to the batch log, and the
     worker follows its parent: when the batch dies (SIGKILL, OOM), the worker stops its kernel and
     exits instead of running on.

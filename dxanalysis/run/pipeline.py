@@ -18,54 +18,26 @@ Steps (in the style of owid/etl), each writing one or more tables to a build fol
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ..core import paths
 from ..core.files import atomic_write_csv, atomic_write_text
-from ..report.results import read_bool
+from ..forecast.backtest import Calibrations
+from ..forecast.compute import compute_units, forecast_and_fans
+from ..forecast.outputs import read_harmonised
 
 STEPS = ("harmonise", "forecast", "units", "scores", "backtest")
 #: Written instead of the backtest tables when the data are too short to evaluate.
 BACKTEST_NOTE = "backtest_unavailable.txt"
 #: Written instead of the unit forecasts when the data come without a unit table.
 UNITS_NOTE = "units_unavailable.txt"
-_DTYPES = {
-    "province_code": str,
-    "period": str,
-    "last_period": str,
-    "as_of": str,
-    "deadline": str,
-    "scenario": str,
-    "source": str,
-    "constituents": str,
-    "incomplete_reason": str,
-    "method": str,
-    "data_note": str,
-    "dashboard_code": str,
-    "unit_code": str,
-    "unit_name": str,
-    "level": str,
-    "ward_code": str,
-}
 
 
-@dataclass
-class Tables:
-    """The pipeline's tables (in memory)."""
-
-    harmonised: pd.DataFrame
-    forecasts: pd.DataFrame
-    fans: pd.DataFrame
-    scores: pd.DataFrame | None = None
-
-
-def _digest(parts: list) -> str:
+def digest(parts: list) -> str:
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, Path):
@@ -96,49 +68,8 @@ def code_files() -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in kinds and "__pycache__" not in p.parts and p.is_file())
 
 
-def _params() -> list[Path]:
+def param_files() -> list[Path]:
     return sorted(paths.PARAMS_DIR.rglob("*.yaml")) + sorted(paths.PROVINCES_DIR.glob("*.csv"))
-
-
-def fans_table(table: pd.DataFrame, forecasts: pd.DataFrame, as_of: str, model: str, scenario: str | None) -> pd.DataFrame:
-    """Monthly predictive quantiles of every series with a target still ahead, up to its last deadline.
-
-    One fit of the model, evaluated at every month (cheap), so the province figures draw from
-    this table instead of refitting.
-    """
-    from ..forecast import build_panel, fit, parse_scenario
-    from ..forecast.calibration import calibrate
-    from ..forecast.table import fan_paths
-
-    panel = build_panel(table, as_of=as_of)
-    fitted = fit(panel, model, len(panel.periods) - 1, widen=calibrate(table, model, as_of).factors)
-    ahead = forecasts[
-        ~forecasts["deadline_passed"].astype(bool) & ~forecasts["status"].isin(["no_data", "insufficient_data"])
-    ]
-    until = ahead.groupby(["province_code", "indicator"])["deadline"].max().str[:7].to_dict()
-    return fan_paths(panel, fitted, until, parse_scenario(scenario))
-
-
-def compute(data=None, as_of: str | None = None, model: str = "pooled", scenario: str | None = None, targets=None) -> Tables:
-    """Harmonise, forecast every province and target, and the fans, in memory (one call)."""
-    from ..forecast import forecast, load_table
-
-    table = load_table(data)
-    forecasts = forecast(table, as_of=as_of, model=model, targets=targets, scenario=scenario)
-    as_of = str(forecasts["as_of"].iloc[0])
-    return Tables(table, forecasts, fans_table(table, forecasts, as_of, model, scenario))
-
-
-def compute_units(data, table: pd.DataFrame, as_of: str | None = None, model: str = "pooled") -> pd.DataFrame | None:
-    """The unit step's table in memory (every unit x target ahead), or None without units: what a
-    notebook opened alone computes, through the same call as the step."""
-    from ..data.units import load_units, units_file
-    from ..forecast.units import forecast_units
-
-    found = units_file(data or None)
-    if found is None:
-        return None
-    return forecast_units(load_units(found), as_of=as_of, model=model, province_table=table)
 
 
 class Pipeline:
@@ -166,6 +97,8 @@ class Pipeline:
         self.skipped: list[str] = []
         self.cached: list[str] = []  # copied from the build cache (another output folder built them)
         self._fingerprints: dict[str, str] = {}
+        #: Interval factors computed by the forecast step, reused by the units step in this run.
+        self.calibrations = Calibrations()
 
     # ------------------------------------------------------------------ fingerprints
 
@@ -173,24 +106,24 @@ class Pipeline:
         """Hash of everything ``step`` reads: its input tables' fingerprints, data, params, code."""
         if step not in self._fingerprints:
             inputs = {
-                "harmonise": lambda: [*self.data_files, *_params(), *code_files()],
+                "harmonise": lambda: [*self.data_files, *param_files(), *code_files()],
                 "forecast": lambda: [
                     self.fingerprint("harmonise"),
                     {"as_of": self.as_of, "model": self.model, "scenario": self.scenario},
-                    *_params(),
+                    *param_files(),
                     *code_files(),
                 ],
                 "scores": lambda: [paths.INDEX766_XLSX, paths.INDEX766_2026_JSON, *code_files()],
-                "backtest": lambda: [self.fingerprint("harmonise"), *_params(), *code_files()],
+                "backtest": lambda: [self.fingerprint("harmonise"), *param_files(), *code_files()],
                 "units": lambda: [
                     self.fingerprint("harmonise"),
                     *self._units_input(),
                     {"as_of": self.as_of, "model": self.model},
-                    *_params(),
+                    *param_files(),
                     *code_files(),
                 ],
             }[step]()
-            self._fingerprints[step] = _digest(inputs)
+            self._fingerprints[step] = digest(inputs)
         return self._fingerprints[step]
 
     def _fresh(self, step: str) -> bool:
@@ -257,13 +190,10 @@ class Pipeline:
         atomic_write_csv(harmonise_files(self.data_files).table, self.dir / "harmonised.csv")
 
     def _forecast(self) -> None:
-        from ..forecast import forecast
-
         table = self.harmonised()
-        forecasts = forecast(table, as_of=self.as_of, model=self.model, scenario=self.scenario)
+        forecasts, fans = forecast_and_fans(table, self.as_of, self.model, self.scenario, None, self.calibrations)
         atomic_write_csv(forecasts, self.dir / "forecasts.csv")
-        as_of = str(forecasts["as_of"].iloc[0])
-        atomic_write_csv(fans_table(table, forecasts, as_of, self.model, self.scenario), self.dir / "fans.csv")
+        atomic_write_csv(fans, self.dir / "fans.csv")
 
     def _scores(self) -> None:
         from ..data.index766 import load_index766
@@ -306,7 +236,9 @@ class Pipeline:
             (self.dir / "unit_forecasts.csv").unlink(missing_ok=True)
             atomic_write_text(f"no units.csv beside {self.data}: no unit forecasts", note)
             return
-        result = compute_units(self.data, self.harmonised(), as_of=self.as_of, model=self.model)
+        result = compute_units(
+            self.data, self.harmonised(), as_of=self.as_of, model=self.model, calibrations=self.calibrations
+        )
         atomic_write_csv(result, self.dir / "unit_forecasts.csv")
 
     def backtest_note(self) -> str | None:
@@ -320,69 +252,4 @@ class Pipeline:
         return read_harmonised(self.dir)
 
 
-def read_harmonised(build_dir: str | Path) -> pd.DataFrame:
-    table = pd.read_csv(
-        Path(build_dir) / "harmonised.csv",
-        dtype=_DTYPES,
-        keep_default_na=False,
-        na_values={"numerator": [""], "denominator": [""], "value": [""]},
-    )
-    table["complete"] = table["complete"].astype(str).str.lower().eq("true")
-    return table
-
-
-def read_forecasts(build_dir: str | Path) -> pd.DataFrame:
-    """The forecast step's table (every province and the nation, every target)."""
-    forecasts = pd.read_csv(Path(build_dir) / "forecasts.csv", dtype=_DTYPES)
-    forecasts["scenario"] = forecasts["scenario"].fillna("")
-    forecasts["deadline_passed"] = read_bool(forecasts["deadline_passed"])
-    return forecasts
-
-
-@functools.lru_cache(maxsize=2)
-def _unit_table(path: str, mtime_ns: int, size: int, inode: int) -> pd.DataFrame:
-    """The whole unit table, read and typed once per worker: every province report of a batch
-    reads it, and a warm kernel keeps modules across reports. Keyed by the file's identity and
-    content stamp, so a rewritten file is read again."""
-    frame = pd.read_csv(path, dtype=_DTYPES)
-    # Text that may be empty stays text: a department's ward code, the scenario.
-    frame[["ward_code", "scenario"]] = frame[["ward_code", "scenario"]].fillna("")
-    frame["deadline_passed"] = read_bool(frame["deadline_passed"])
-    return frame
-
-
-def read_unit_forecasts(build_dir: str | Path, province: str | None = None) -> pd.DataFrame | None:
-    """The unit step's table (every unit x target ahead; one province's with ``province``), or
-    None when the data came without units (or the step has not run)."""
-    path = Path(build_dir) / "unit_forecasts.csv"
-    if not path.exists():
-        return None
-    stat = path.stat()
-    table = _unit_table(str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    if province is None:
-        return table.copy()  # the cached frame is never handed out to be changed
-    return table[table["province_code"] == province].reset_index(drop=True)
-
-
-def read_tables(build_dir: str | Path, province: str | None = None) -> Tables:
-    """The pipeline's tables from a build folder (``province``: only that province's fans)."""
-    build = Path(build_dir)
-    forecasts = read_forecasts(build)
-    fans = pd.read_csv(build / "fans.csv", dtype=_DTYPES)
-    if province is not None:
-        fans = fans[fans["province_code"] == province]
-    scores = pd.read_csv(build / "index766.csv", dtype=_DTYPES) if (build / "index766.csv").exists() else None
-    return Tables(read_harmonised(build), forecasts, fans, scores)
-
-
-__all__ = [
-    "Pipeline",
-    "Tables",
-    "compute",
-    "read_tables",
-    "read_forecasts",
-    "read_harmonised",
-    "read_unit_forecasts",
-    "fans_table",
-    "STEPS",
-]
+__all__ = ["Pipeline", "STEPS", "BACKTEST_NOTE", "UNITS_NOTE", "code_files"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,10 +14,8 @@ from ..core.files import atomic_write_csv, atomic_write_text
 from ..data.readers import NumberFormat
 from ..report.index_page import index_html
 from .guards import report_complete
-from .notebook_runs import _stderr_to, execute_notebook, failure_message
-
-if TYPE_CHECKING:
-    from .batch import BatchResult
+from .notebook_runs import execute_notebook, failure_message, stderr_to
+from .outcome import BatchResult
 
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
 EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
@@ -120,13 +117,13 @@ def publish(
     """The overview and the other notebooks, forecasts.csv and index.html. With ``pool`` (the
     province reports' workers, kernels warm) the notebooks run there, side by side, while the
     index page's chart is drawn here; without it, one after the other in this process."""
+    from ..forecast.outputs import read_build, read_unit_forecasts
     from ..report import read_results
     from ..report.index_page import national_png
-    from .pipeline import read_tables, read_unit_forecasts
 
     # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
     # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
-    tables = read_tables(build_dir)
+    tables = read_build(build_dir)
     built, scores = tables.forecasts, tables.scores
     national = built[built["province_code"] == provinces.NATIONAL_CODE]
     forecasts = pd.concat([national, read_results(results_dir, published)], ignore_index=True)
@@ -157,7 +154,7 @@ def publish(
     if pool is not None:
         futures = [pool.submit(notebook_job, name, params, str(out), warm) for name, params in jobs]
     else:
-        with _stderr_to(out / "batch.log"):
+        with stderr_to(out / "batch.log"):
             errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
     national = national_png(tables.harmonised, built, tables.fans, lang)  # while the workers run them
     workbook = _workbook(forecasts, scores, units, out, lang, result)

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..core import paths
 from ..core.errors import DxError
 from ..core.registry import read_yaml
+from ..data.coverage import DEFAULT_FRACTION, configured_fraction
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class RunSettings:
     jobs: str
     scenario: str
     lang: str = "en"
-    low_coverage_fraction: float = 0.2  # a month under this share of its series' usual volume is a gap
+    low_coverage_fraction: float = DEFAULT_FRACTION  # a month under this share of its series' usual volume is a gap
     pdf: bool = False
 
 
@@ -40,7 +41,7 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
         jobs=str(spec.get("jobs") or "auto"),
         scenario=str(spec.get("scenario") or ""),
         lang=str(spec.get("lang") or "en"),
-        low_coverage_fraction=_fraction(spec.get("low_coverage_fraction", 0.2), path),
+        low_coverage_fraction=configured_fraction(path),
         pdf=spec.get("pdf", False),
     )
     if not isinstance(settings.pdf, bool):
@@ -59,18 +60,4 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
     return settings
 
 
-def _fraction(value, path) -> float:
-    from ..data.coverage import check_fraction
-
-    try:
-        return check_fraction(value)
-    except DxError as exc:
-        raise DxError(f"{path}: {exc}") from None
-
-
-def low_coverage_fraction() -> float:
-    """The threshold under which a month is a reporting gap (``params/run.yaml``)."""
-    return run_settings().low_coverage_fraction
-
-
-__all__ = ["RunSettings", "run_settings", "low_coverage_fraction"]
+__all__ = ["RunSettings", "run_settings"]

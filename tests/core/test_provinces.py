@@ -19,7 +19,7 @@ UNCHANGED = [
 
 
 def test_counts_and_unique_codes():
-    tables = provinces.load_tables()
+    tables = provinces.province_lists()
     assert len(tables.legacy) == 63 and tables.legacy["code"].is_unique
     assert len(tables.current) == 34 and tables.current["code"].is_unique
     assert all(len(c) == 2 and c.isdigit() for c in tables.current["code"])

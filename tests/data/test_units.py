@@ -216,8 +216,9 @@ def test_pooling_pulls_a_short_unit_toward_its_province(small_units):
     """A unit seen for four months, rising 3 points a month, borrows its province's drift: its
     weight on its own drift is below that of units seen for sixteen months, and its drift is
     pulled toward the province's."""
-    from dxanalysis.forecast.models import diff_stats, fit
-    from dxanalysis.forecast.panel import _to_scale
+    from dxanalysis.forecast.changes import diff_stats
+    from dxanalysis.forecast.models import fit
+    from dxanalysis.forecast.panel import to_scale
 
     units = small_units.copy()
     unit = units.loc[(units["province_code"] == "25") & (units["level"] == "commune"), "unit_code"].iloc[0]
@@ -231,7 +232,7 @@ def test_pooling_pulls_a_short_unit_toward_its_province(small_units):
     peers = ((keys["province_code"] == "25") & (keys["indicator"] == "online_payment")).to_numpy().copy()
     peers[row] = False
     assert fitted.weight[row] < np.median(fitted.weight[peers])
-    z = _to_scale(panel.values, "logit")
+    z = to_scale(panel.values, "logit")
     z = z - fitted.season.cumulative(z.shape[1]) if fitted.season.active else z
     own = diff_stats(z, len(panel.periods) - 1, 6, panel.merger_col).slope[row]
     province = np.average(fitted.slope[peers])
@@ -241,6 +242,7 @@ def test_pooling_pulls_a_short_unit_toward_its_province(small_units):
 def test_the_unit_step_runs_once_and_reruns_when_the_code_changes(tmp_path, monkeypatch, province_rows, small):
     import shutil
 
+    from dxanalysis.forecast import outputs
     from dxanalysis.run import pipeline
 
     data = tmp_path / "data"
@@ -249,7 +251,7 @@ def test_the_unit_step_runs_once_and_reruns_when_the_code_changes(tmp_path, monk
     small.to_csv(data / "units.csv", index=False)
     build = pipeline.Pipeline(tmp_path / "build", data=str(data / "observations.csv")).run(("harmonise", "units"))
     assert build.ran == ["harmonise", "units"]
-    table = pipeline.read_unit_forecasts(tmp_path / "build", province="25")
+    table = outputs.read_unit_forecasts(tmp_path / "build", province="25")
     assert list(table.columns) == UNIT_FORECAST_COLUMNS and set(table["province_code"]) == {"25"}
     assert (table.loc[table["level"] == "department", "ward_code"] == "").all()
     again = pipeline.Pipeline(tmp_path / "build", data=str(data / "observations.csv")).run(("harmonise", "units"))
@@ -266,13 +268,14 @@ def test_the_unit_step_runs_once_and_reruns_when_the_code_changes(tmp_path, monk
 
 
 def test_without_a_unit_table_the_step_leaves_a_note(tmp_path, province_rows):
+    from dxanalysis.forecast import outputs
     from dxanalysis.run import pipeline
 
     (tmp_path / "data").mkdir()
     province_rows.to_csv(tmp_path / "data" / "observations.csv", index=False)
     build = pipeline.Pipeline(tmp_path / "build", data=str(tmp_path / "data" / "observations.csv")).run(("units",))
     assert build.ran == ["units"] and (tmp_path / "build" / pipeline.UNITS_NOTE).exists()
-    assert pipeline.read_unit_forecasts(tmp_path / "build") is None
+    assert outputs.read_unit_forecasts(tmp_path / "build") is None
 
 
 def test_unit_forecasts_on_a_local_dask_cluster_are_the_same_bytes(small_units, small_forecasts):

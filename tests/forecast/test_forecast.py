@@ -7,7 +7,7 @@ import pytest
 from dxanalysis import forecast as fc
 from dxanalysis.core.periods import period_range
 from dxanalysis.core.registry import load_targets
-from dxanalysis.forecast.backtest import backtest, comparison_table
+from dxanalysis.forecast.backtest import backtest, calibrate, comparison_table
 
 
 def make_table(series: dict[tuple[str, str], list[float]], start: str = "2025-01", denominator: float = 1000.0):
@@ -231,7 +231,7 @@ def test_live_forecast_intervals_use_the_backtest_factors():
     table = fc.load_bundled_table()
     out = fc.forecast(table)
     assert out.attrs["calibration"].startswith("intervals calibrated by horizon on the backtest")
-    found = fc.calibration.calibrate(table, "pooled")
+    found = calibrate(table, "pooled")
     panel = fc.build_panel(table)
     origin = len(panel.periods) - 1
     raw, widened = fc.fit(panel, "pooled", origin), fc.fit(panel, "pooled", origin, widen=found.factors)
@@ -263,7 +263,7 @@ def test_a_series_too_short_is_insufficient_data_not_a_nan_verdict(tmp_path):
     rows += [f"48,2026-{m:02d},online_service_satisfaction,{60 + m},100,s" for m in range(5, 11)]
     path = tmp_path / "short.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = fc.forecast(fc.load_table(path)).set_index(["province_code", "target_id"])
+    result = fc.forecast(fc.harmonise_data(path)).set_index(["province_code", "target_id"])
     for code in ("01", "79"):
         row = result.loc[(code, "satisfaction_2026")]
         assert row["status"] == "insufficient_data" and math.isnan(row["forecast"]) and math.isnan(row["p_hit"])

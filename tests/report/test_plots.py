@@ -13,7 +13,7 @@ from dxanalysis.report.colours import STATUS_COLOURS  # noqa: E402
 
 
 def test_every_current_province_has_a_shape_and_the_islands_are_there():
-    shapes = plots._province_shapes()
+    shapes = plots.province_shapes()
     assert set(shapes) == set(provinces.current_provinces()["code"])
     # Hoàng Sa (Đà Nẵng, 48) and Trường Sa (Khánh Hòa, 56): islets far east of the mainland
     assert any(ring[:, 0].mean() > 111 for ring in shapes["48"])
@@ -21,7 +21,7 @@ def test_every_current_province_has_a_shape_and_the_islands_are_there():
 
 
 def test_choropleth_colours_each_province_by_its_status():
-    codes = sorted(plots._province_shapes())
+    codes = sorted(plots.province_shapes())
     statuses = pd.Series(["achieved" if i % 2 else "off_track" for i in range(len(codes))], index=codes)
     fig, ax = plt.subplots()
     plots.choropleth(statuses, ax=ax, categorical=STATUS_COLOURS, title="t")

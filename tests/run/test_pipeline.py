@@ -8,14 +8,16 @@ import pytest
 
 from dxanalysis.core import paths
 from dxanalysis.core.errors import InputProblems
+from dxanalysis.forecast.compute import compute
+from dxanalysis.forecast.outputs import read_build
 from dxanalysis.run import batch
-from dxanalysis.run.pipeline import Pipeline, compute, read_tables
+from dxanalysis.run.pipeline import Pipeline
 
 
 def test_build_tables_equal_the_in_memory_single_call(tmp_path):
     build = Pipeline(tmp_path / "build").run(("harmonise", "forecast", "scores"))
     assert build.ran == ["harmonise", "forecast", "scores"]
-    from_disk = read_tables(build.dir)
+    from_disk = read_build(build.dir)
     in_memory = compute()
     pd.testing.assert_frame_equal(from_disk.forecasts, in_memory.forecasts, check_dtype=False)
     pd.testing.assert_frame_equal(from_disk.fans, in_memory.fans, check_dtype=False)

@@ -14,7 +14,7 @@ from .charts import (
     ranking,
     reliability_plot,
 )
-from .maps import MAP_PANELS, _province_shapes, choropleth, commune_map, overview_maps
+from .maps import MAP_PANELS, choropleth, commune_map, overview_maps, province_shapes
 from .style import BLUE, CSS_FONT_STACK, FONT_FAMILY, apply_style, describe, font_paths, png_bytes, show, source_line
 
 __all__ = [
@@ -22,7 +22,7 @@ __all__ = [
     "CSS_FONT_STACK",
     "FONT_FAMILY",
     "MAP_PANELS",
-    "_province_shapes",
+    "province_shapes",
     "apply_style",
     "choropleth",
     "commune_map",

@@ -15,7 +15,7 @@ from ...core.registry import load_indicators
 from .. import i18n
 from ..colours import STATUS_COLOURS
 from ..i18n import t
-from .style import BLUE, _month, source_line
+from .style import BLUE, month_start, source_line
 
 
 def fan_chart(
@@ -40,14 +40,14 @@ def fan_chart(
     ax = ax or plt.gca()
     ind = load_indicators()[indicator]
     if len(history):
-        ax.plot(history["period"].map(_month), history["value"], color=BLUE, lw=1.8, label=t("chart.observed"))
+        ax.plot(history["period"].map(month_start), history["value"], color=BLUE, lw=1.8, label=t("chart.observed"))
     for label, frame in (comparisons or {}).items():
         if len(frame):
-            ax.plot(frame["period"].map(_month), frame["value"], lw=1, ls=":", label=label)
+            ax.plot(frame["period"].map(month_start), frame["value"], lw=1, ls=":", label=label)
     if len(fan):
-        x = fan["period"].map(_month)
+        x = fan["period"].map(month_start)
         if len(history):  # join the fan to the last observation
-            x = pd.concat([pd.Series([_month(history["period"].iloc[-1])]), x], ignore_index=True)
+            x = pd.concat([pd.Series([month_start(history["period"].iloc[-1])]), x], ignore_index=True)
             last = history["value"].iloc[-1]
             fan = pd.concat(
                 [
@@ -74,10 +74,10 @@ def fan_chart(
             fontsize=7,
             color="#d73027",
         )
-    ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
+    ax.axvline(month_start(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
     ax.annotate(
         t("chart.merger"),
-        (_month(MERGER_PERIOD), ax.get_ylim()[0]),
+        (month_start(MERGER_PERIOD), ax.get_ylim()[0]),
         xytext=(2, 2),
         textcoords="offset points",
         fontsize=7,
@@ -215,9 +215,9 @@ def merger_chart(
     ax = ax or plt.gca()
     ind = load_indicators()[indicator]
     for name, group in parts.groupby("name"):
-        ax.plot(group["period"].map(_month), group["value"], lw=0.9, alpha=0.8, label=name)
-    ax.plot(whole["period"].map(_month), whole["value"], color="black", lw=2, label="harmonised (new province)")
-    ax.axvline(_month(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
+        ax.plot(group["period"].map(month_start), group["value"], lw=0.9, alpha=0.8, label=name)
+    ax.plot(whole["period"].map(month_start), whole["value"], color="black", lw=2, label="harmonised (new province)")
+    ax.axvline(month_start(MERGER_PERIOD), color="#777777", lw=0.8, ls=":")
     ax.set_ylabel(ind.unit)
     ax.set_title(title or i18n.indicator(indicator), loc="left")
     ax.xaxis.set_major_formatter(mdates.DateFormatter(i18n.date_format()))
@@ -350,7 +350,7 @@ def national_trajectory(
         for (scope, reported), points in mine.groupby([mine["scope"], mine["status"] == "reported"]):
             label = t("chart.reported" if reported else "chart.to_confirm", scope=t(f"chart.scope.{scope}"))
             ax.plot(
-                points["period"].map(_month),
+                points["period"].map(month_start),
                 points["value"],
                 ls="none",
                 marker=_SCOPE_MARKERS.get(scope, "D"),

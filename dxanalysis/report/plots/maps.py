@@ -16,7 +16,7 @@ from .style import source_line
 
 
 @functools.lru_cache(maxsize=1)
-def _province_shapes() -> dict[str, list[np.ndarray]]:
+def province_shapes() -> dict[str, list[np.ndarray]]:
     """Outer rings (lon, lat) of every province's polygons, by GSO code, from the bundled GeoJSON."""
     import json
 
@@ -53,7 +53,7 @@ def choropleth(
     from ...core import provinces
 
     ax = ax or plt.gca()
-    shapes = _province_shapes()
+    shapes = province_shapes()
     names = labels or {c: provinces.province_name(c) for c in shapes}
     numeric = categorical is None
     norm = plt.Normalize(
@@ -207,7 +207,7 @@ def commune_map(rows: pd.DataFrame, code: str, target_id: str, source: str = "")
     from ..tables import target_label
 
     fig, ax = plt.subplots(figsize=(7, 6.5))
-    shapes = _province_shapes().get(code, [])
+    shapes = province_shapes().get(code, [])
     ax.add_collection(
         PatchCollection([Polygon(r, closed=True) for r in shapes], facecolor="#f2f2f2", edgecolor="#999999", linewidths=0.6)
     )

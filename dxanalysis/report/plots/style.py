@@ -66,7 +66,7 @@ def apply_style() -> None:
     )
 
 
-def _month(period: str) -> pd.Timestamp:
+def month_start(period: str) -> pd.Timestamp:
     return pd.Timestamp(f"{period}-01")
 
 
