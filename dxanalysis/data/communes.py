@@ -1,4 +1,6 @@
-"""The communes, wards and special zones since 1 July 2025 (3,321), and matching a portal unit's
+"""The communes, wards and special zones since 1 July 2025, and matching a portal unit's name to its code.
+
+The communes, wards and special zones since 1 July 2025 (3,321), and matching a portal unit's
 published name ("UBND Phường Việt Trì", "UBND xã Lâm Thao - Tỉnh Phú Thọ") to its GSO code.
 
 The list is bundled in ``data/communes/communes_2025.csv`` (from vietnamadminunits, MIT; rebuilt

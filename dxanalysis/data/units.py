@@ -1,4 +1,6 @@
-"""The unit table (every department and commune of a province, per month and indicator): its
+"""The unit table (every department and commune, per month and indicator): its loader and checks.
+
+The unit table (every department and commune of a province, per month and indicator): its
 contract, and a loader that checks it at the boundary.
 
 One row per province x unit x month x indicator (README, "Data contracts")::

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..core.provinces import NATIONAL_CODE
 from .changes import diff_stats
-from .settings import WINDOW
+from .settings import POOL_MIN_PROVINCES, POOL_MIN_REGION, WINDOW
 
 
 def drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.ndarray) -> np.ndarray:
@@ -30,7 +30,7 @@ def drift_instability(z: np.ndarray, origin: int, merger_col: int, groups: np.nd
     for group in np.unique(groups):
         members = groups == group
         ok = members & usable
-        if ok.sum() >= 3:
+        if ok.sum() >= POOL_MIN_PROVINCES:
             out[members] = max(np.mean(d2[ok]) - np.mean(v[ok]), 0.0)
     return out
 
@@ -49,7 +49,7 @@ def partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) -
     for indicator in np.unique(indicators):
         members = (indicators == indicator) & ~national
         has = members & np.isfinite(slope) & np.isfinite(slope_var) & (slope_var > 0)
-        if has.sum() < 3:
+        if has.sum() < POOL_MIN_PROVINCES:
             continue
         precision = np.zeros_like(slope)
         precision[has] = 1.0 / slope_var[has]
@@ -57,7 +57,7 @@ def partial_pool(slope: np.ndarray, slope_var: np.ndarray, keys: pd.DataFrame) -
         mu = np.full_like(slope, overall)
         for region in np.unique(regions[members]):
             in_region = has & (regions == region)
-            if in_region.sum() >= 2:
+            if in_region.sum() >= POOL_MIN_REGION:
                 mu[members & (regions == region)] = (
                     np.sum(precision[in_region] * slope[in_region]) / precision[in_region].sum()
                 )

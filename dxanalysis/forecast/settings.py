@@ -31,6 +31,17 @@ EPS = 5e-4
 PRIOR_DF = 4.0
 #: Status rule: growth-ratio thresholds (open-sdg progress measure, quantitative targets).
 ON_TRACK_RATIO, ACCELERATION_RATIO = 0.95, 0.60
+#: Status without a recent pace (one observed month): by P(hit) alone, on track at or above the
+#: first, needs acceleration at or above the second, else off track.
+P_HIT_ON_TRACK, P_HIT_NEEDS_ACCELERATION = 0.8, 0.2
+#: The growth-ratio status checked against P(hit): on track with P(hit) under this is demoted to
+#: needs acceleration, off track with P(hit) at or above it promoted to needs acceleration.
+P_HIT_CROSS_CHECK = 0.5
+#: Needs acceleration with P(hit) under this is off track.
+P_HIT_OFF_TRACK = 0.05
+#: Pooling: an indicator needs this many provinces with a usable drift to pool them (and to
+#: measure how much its drift moves between the window's halves); a region this many to have a mean of its own.
+POOL_MIN_PROVINCES, POOL_MIN_REGION = 3, 2
 #: open-sdg's exponent for the "natural limit" coefficient near 100%.
 LIMIT_EXPONENT = 4.44
 #: Standard deviation (logit scale) of a province's reporting level shift at the July 2025

@@ -8,7 +8,16 @@ import numpy as np
 
 from .changes import diff_stats
 from .panel import Panel
-from .settings import ACCELERATION_RATIO, LIMIT_EXPONENT, ON_TRACK_RATIO, RECENT_MONTHS
+from .settings import (
+    ACCELERATION_RATIO,
+    LIMIT_EXPONENT,
+    ON_TRACK_RATIO,
+    P_HIT_CROSS_CHECK,
+    P_HIT_NEEDS_ACCELERATION,
+    P_HIT_OFF_TRACK,
+    P_HIT_ON_TRACK,
+    RECENT_MONTHS,
+)
 
 # --------------------------------------------------------------------------- pace and status
 
@@ -52,7 +61,13 @@ def decide_status(
         return "achieved", math.nan
     ratio = recent / required if math.isfinite(recent) and required > 0 else math.nan
     if not math.isfinite(ratio):
-        status = "on_track" if p_hit >= 0.8 else "needs_acceleration" if p_hit >= 0.2 else "off_track"
+        status = (
+            "on_track"
+            if p_hit >= P_HIT_ON_TRACK
+            else "needs_acceleration"
+            if p_hit >= P_HIT_NEEDS_ACCELERATION
+            else "off_track"
+        )
         return status, ratio
     coefficient = limit_coefficient(last_value, upper) if at_limit else 1.0
     if ratio >= ON_TRACK_RATIO * coefficient:
@@ -61,10 +76,10 @@ def decide_status(
         status = "needs_acceleration"
     else:
         status = "off_track"
-    if status == "on_track" and p_hit < 0.5:
+    if status == "on_track" and p_hit < P_HIT_CROSS_CHECK:
         status = "needs_acceleration"
-    elif status == "off_track" and p_hit >= 0.5:
+    elif status == "off_track" and p_hit >= P_HIT_CROSS_CHECK:
         status = "needs_acceleration"
-    elif status == "needs_acceleration" and p_hit < 0.05:
+    elif status == "needs_acceleration" and p_hit < P_HIT_OFF_TRACK:
         status = "off_track"
     return status, ratio

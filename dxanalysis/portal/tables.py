@@ -1,4 +1,6 @@
-"""The tables ``dx fetch`` writes (month by month, renamed into place at the end) and the
+"""The tables `dx fetch` writes, month by month, renamed into place at the end.
+
+The tables ``dx fetch`` writes (month by month, renamed into place at the end) and the
 bundled fallback table of the portal's department ids."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""What the calendar means for a province: the year-end push it made before and the one it needs
+"""What the calendar means for a province: the year-end push it made before and the one it needs now.
+
+What the calendar means for a province: the year-end push it made before and the one it needs
 now, and the months left out of its forecasts as reporting gaps."""
 
 from __future__ import annotations

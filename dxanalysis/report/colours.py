@@ -1,4 +1,6 @@
-"""Colours every report shares, defined once. The words (status words, verdicts for past
+"""Colours every report shares, defined once.
+
+The words (status words, verdicts for past
 deadlines, the synthetic-data banner) are in the message catalog, in every report language
 (:mod:`dxanalysis.report.i18n`)."""
 

@@ -29,7 +29,9 @@ _MONTHS_EN_LONG = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
-_current = "en"
+#: The language when none is set; a warm kernel puts it back between reports (:func:`reset_language`).
+DEFAULT_LANGUAGE = "en"
+_current = DEFAULT_LANGUAGE
 
 
 def check_language(lang: str) -> str:
@@ -46,7 +48,14 @@ def set_language(lang: str) -> None:
 
 
 def language() -> str:
+    """The language set by :func:`set_language` (every notebook sets its own in its first cell)."""
     return _current
+
+
+def reset_language() -> None:
+    """Back to :data:`DEFAULT_LANGUAGE`: the warm kernel's reset between two reports calls this, so
+    one report's language never carries into the next."""
+    set_language(DEFAULT_LANGUAGE)
 
 
 @functools.lru_cache(maxsize=1)

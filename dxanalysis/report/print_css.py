@@ -1,4 +1,6 @@
-"""The print stylesheet every page a batch writes carries (``@media print``), for Chromium's PDFs
+"""The print stylesheet every page a batch writes carries, for Chromium's PDFs and the browser's print.
+
+The print stylesheet every page a batch writes carries (``@media print``), for Chromium's PDFs
 (:mod:`dxanalysis.report.pdf`) and for a reader who prints a page from the browser.
 
 Why each rule:

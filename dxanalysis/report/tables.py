@@ -1,4 +1,6 @@
-"""Tables the notebooks show: the headline (targets still ahead), history, comparisons, the
+"""Tables the notebooks show: headline, history, comparisons, the 766 scores, status counts.
+
+Tables the notebooks show: the headline (targets still ahead), history, comparisons, the
 provinces that formed a new one, and the 766 scores of both generations."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Sentences for the reports: provenance banners, the plain-words narrative, escaping of data text
+"""Sentences for the reports: provenance banners, the plain-words narrative, footers, escaping.
+
+Sentences for the reports: provenance banners, the plain-words narrative, escaping of data text
 in Markdown, and the environment footer."""
 
 from __future__ import annotations

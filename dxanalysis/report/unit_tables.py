@@ -1,4 +1,6 @@
-"""Inside a province: where it will miss. The units off track ranked by how much of the
+"""Inside a province: the units off track, ranked by how far they are from the pace needed.
+
+Inside a province: where it will miss. The units off track ranked by how much of the
 province's gap they hold, counts of units by status, and the communes on a map (issue 19)."""
 
 from __future__ import annotations

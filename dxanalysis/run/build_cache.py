@@ -1,4 +1,6 @@
-"""Build results shared across output folders, by content: a step whose fingerprint was built
+"""Build results shared across output folders, by content, under the user's cache folder.
+
+Build results shared across output folders, by content: a step whose fingerprint was built
 before (in any ``--out``) is copied from the cache instead of recomputed.
 
 The cache is ``$DX_BUILD_CACHE`` or ``~/.cache/dxanalysis/build`` (``$XDG_CACHE_HOME`` respected),

@@ -1,4 +1,6 @@
-"""What keeps a batch safe: one batch per output folder (a lock), no leftovers from a killed run,
+"""What keeps a batch safe: a lock per output folder, no leftovers, workers that stop with it.
+
+What keeps a batch safe: one batch per output folder (a lock), no leftovers from a killed run,
 --resume trusting only whole reports, workers stopped on Ctrl-C or SIGTERM, in-flight markers."""
 
 from __future__ import annotations

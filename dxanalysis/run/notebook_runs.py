@@ -1,4 +1,6 @@
-"""Running one notebook: papermill into a temporary file, volatile metadata stripped, written
+"""Running one notebook: papermill, volatile metadata stripped, stderr to the log, HTML rendered.
+
+Running one notebook: papermill into a temporary file, volatile metadata stripped, written
 atomically, optionally also as HTML (code hidden); the kernels' chatter sent to a log."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""After the province reports: the overview and other notebooks, forecasts.csv and index.html,
+"""After the province reports: the overview and other notebooks, forecasts.csv, the workbook, index.html.
+
+After the province reports: the overview and other notebooks, forecasts.csv and index.html,
 listing every report a finished run with the same settings wrote; and the data read once with
 declared separators before the batch."""
 

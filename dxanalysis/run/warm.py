@@ -39,6 +39,8 @@ if 'matplotlib.pyplot' in _dx_sys.modules:
 if 'pandas' in _dx_sys.modules:
     import pandas as _dx_pd
     _dx_pd.reset_option('all')
+if 'dxanalysis.report.i18n' in _dx_sys.modules:  # what a report sets for itself: its language
+    _dx_sys.modules['dxanalysis.report.i18n'].reset_language()
 if {thaw}:
     __import__('gc').unfreeze()
 get_ipython().reset(new_session=True)  # clears the namespace, Out and _, new history session, counter back to 1

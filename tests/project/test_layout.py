@@ -94,6 +94,19 @@ def test_every_module_is_short_and_says_its_job(name):
     assert len(text.splitlines()) <= MAX_LINES, f"{MODULES[name]} has {len(text.splitlines())} lines"
     docstring = ast.get_docstring(ast.parse(text))
     assert docstring and len(docstring.splitlines()[0]) > 10, f"{MODULES[name]}: no one-line docstring saying its job"
+    first = docstring.splitlines()[0]
+    assert first.endswith((".", "?", ")")), f"{MODULES[name]}: the docstring's first line is not a whole sentence: {first!r}"
+
+
+def test_the_readme_map_is_the_package():
+    import subprocess
+    import sys
+
+    made = subprocess.run(
+        [sys.executable, str(paths.PROJECT_ROOT / "scripts" / "layout.py")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"```\n{made}\n```" in readme, "README's module map is stale: run `python scripts/layout.py --write`"
 
 
 def test_the_stages_are_the_packages():

@@ -153,6 +153,27 @@ def test_warm_kernel_falls_back_to_a_fresh_one_after_a_failure(tmp_path):
 
 
 @pytest.mark.notebook
+def test_a_reports_language_does_not_carry_into_the_next_on_a_warm_kernel(tmp_path):
+    import nbformat
+
+    kernelspec = {"name": paths.KERNEL_NAME, "display_name": "Python (dxanalysis)", "language": "python"}
+    for name, code in (
+        ("vi", "from dxanalysis import i18n\ni18n.set_language('vi')\nprint(i18n.language())"),
+        ("probe", "from dxanalysis import i18n\nprint(i18n.language(), i18n.month('2026-11'))"),
+    ):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nb.metadata["kernelspec"] = kernelspec
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+
+    def said(name: str) -> str:
+        batch.execute_notebook(tmp_path / f"{name}.ipynb", tmp_path / f"{name}_out.ipynb", {}, warm=True)
+        return nbformat.read(tmp_path / f"{name}_out.ipynb", as_version=4).cells[0].outputs[0]["text"].strip()
+
+    assert said("vi") == "vi"
+    assert said("probe") == "en Nov 2026"  # the module stayed imported; its language did not
+
+
+@pytest.mark.notebook
 def test_warm_kernel_freezes_survivors_and_still_collects_their_cycles(tmp_path):
     import nbformat
 
