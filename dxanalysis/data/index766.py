@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import provinces
+from ..core import paths, provinces
 from ..core.errors import InputProblems, Problem
 from ..core.periods import is_period, period_from_filename
 from ..core.provinces import normalise_name
@@ -248,6 +248,19 @@ def _points(cell, file: str, row: int, column: str, max_points: float, problems:
     return value
 
 
+def load_bundled_scores() -> pd.DataFrame:
+    """Both bundled 766 tables (the 2025 export and the 2026 year-to-date table) side by side.
+
+    Stacked through :func:`combine_scores` with ``allow_mixed_scales=True``: the ``scale`` column
+    keeps the generations apart and every reader picks one (``scores_2025``, ``scores_2026``,
+    the national tables). ``warn=False`` because the mixing is this function's stated job: the
+    warning would say nothing new, and it would print in every notebook opened alone.
+    """
+    old, _ = load_index766(paths.INDEX766_XLSX)
+    new, _ = load_index766(paths.INDEX766_2026_JSON)
+    return combine_scores(old, new, allow_mixed_scales=True, warn=False)
+
+
 __all__ = [
     "COMPONENTS",
     "INDEX766_SCHEMA",
@@ -259,6 +272,7 @@ __all__ = [
     "TOTAL",
     "TOTAL_TOLERANCE",
     "combine_scores",
+    "load_bundled_scores",
     "load_index766",
     "looks_like_766",
     "ranks",

@@ -7,7 +7,7 @@ import pytest
 
 from dxanalysis.core import paths
 from dxanalysis.core.errors import InputProblems
-from dxanalysis.data.index766 import COMPONENTS, TOTAL, TOTAL_TOLERANCE, load_index766, looks_like_766
+from dxanalysis.data.index766 import COMPONENTS, SCALES, TOTAL, TOTAL_TOLERANCE, load_index766, looks_like_766
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +124,30 @@ def test_two_scales_are_never_joined_silently():
         warnings.simplefilter("error")
         quiet = combine_scores(old, new, allow_mixed_scales=True, warn=False)
     pd.testing.assert_frame_equal(quiet, both)
+
+
+def test_the_places_that_stack_both_scales_go_through_combine_scores(tmp_path, monkeypatch):
+    """The pipeline's scores step and the reports' 766 table stack the two generations on
+    purpose, through combine_scores (they used a plain concat): told to, quietly; else refused."""
+    from dxanalysis.core.errors import DxError
+    from dxanalysis.data import index766
+    from dxanalysis.report.tables import index766_table
+    from dxanalysis.run.pipeline import Pipeline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would print in every notebook opened alone
+        both = index766_table()
+        Pipeline(tmp_path / "build")._scores()
+    assert sorted(both["scale"].unique()) == list(SCALES)
+    written = pd.read_csv(tmp_path / "build" / "index766.csv", dtype={"province_code": str, "period": str})
+    assert written.groupby("scale").size().to_dict() == both.groupby("scale").size().to_dict()
+
+    stack = index766.combine_scores
+    monkeypatch.setattr(index766, "combine_scores", lambda *tables, **_: stack(*tables))  # not told to mix
+    with pytest.raises(DxError, match="different scales"):
+        index766_table()
+    with pytest.raises(DxError, match="different scales"):
+        Pipeline(tmp_path / "refused")._scores()
 
 
 def _off_total_2025(tmp_path, delta):
