@@ -1,4 +1,4 @@
-"""Load exports of the national 766 dashboard (Decision 766/QĐ-TTg): real monthly scores.
+"""Read a 766 table of either generation: the 2025 dashboard's Excel export here, the 2026 JSON or CSV by suffix.
 
 The dashboard scores every province, department and commune out of 100 points in six groups.
 These are **points, not target rates**: reports show them as what they are, beside the
@@ -11,6 +11,8 @@ Two generations are read, and never joined into one series without saying so:
   ``index766_2026-10-10_ytd.json``), a raw API answer, or the ``index766.csv`` that ``dx fetch`` writes.
 
 The two are on different scales (national average about 86 in Oct 2025, about 62.6 in Oct 2026).
+The table both read into, its checks and the tools that stack and rank it are in
+:mod:`.index766_schema`; the 2026 readers in :mod:`.index766_2026`, which imports only the schema.
 
 Output (tidy, one row per province, scope and component)::
 
@@ -20,34 +22,33 @@ Output (tidy, one row per province, scope and component)::
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
-from ..core import provinces
-from ..core.errors import DxError, InputProblems, Problem
+from ..core import paths, provinces
+from ..core.errors import InputProblems, Problem
 from ..core.periods import is_period, period_from_filename
 from ..core.provinces import normalise_name
+from .index766_2026 import load_2026_json, load_contract_csv
+from .index766_schema import (
+    COMPONENTS,
+    INDEX766_SCHEMA,
+    SCALES,
+    SCOPES,
+    SOURCE,
+    SOURCE_2026,
+    TOTAL,
+    TOTAL_TOLERANCE,
+    combine_scores,
+    finish_rows,
+    ranks,
+    total_adds_up,
+    wide_scores,
+)
 from .readers import is_blank, read_workbook
 
-#: Score groups of the 766 index and their maximum points (Decision 766/QĐ-TTg; CLGQ and TTTT
-#: checked against the group maxima the 2026 reporting API returns).
-COMPONENTS: dict[str, tuple[str, float]] = {
-    "CKMB": ("transparency (công khai, minh bạch)", 18),
-    "TDGQ": ("progress of settlement (tiến độ giải quyết)", 20),
-    "CLGQ": ("online service provision (dịch vụ trực tuyến)", 12),
-    "TTTT": ("online payment (thanh toán trực tuyến)", 10),
-    "MDHL": ("satisfaction (mức độ hài lòng)", 18),
-    "MDSH": ("digitisation of records and results (mức độ số hóa)", 22),
-}
-TOTAL = ("TONG_SCORE", 100.0)
 REQUIRED_COLUMNS = ("TEN", "MA_COQUAN", *COMPONENTS, TOTAL[0])
-SOURCE = "National 766 dashboard export (Decision 766/QĐ-TTg scores); real published scores"
-SOURCE_2026 = "National Public Service Portal, 2026 reporting API (service-results; Decision 766/QĐ-TTg scores)"
-SCALES = ("766-2025", "766-2026")
-SCOPES = ("year_to_date", "month")
 
 # Words in sheet names that give the scope (matched on the normalised name, so "Điểm năm",
 # "diem_nam", "Year to date" and "Điểm tháng 10" all work).
@@ -67,26 +68,6 @@ def scope_of_sheet(sheet: str) -> str | None:
         if word in key:
             return scope
     return None
-
-
-INDEX766_SCHEMA = pa.DataFrameSchema(
-    {
-        "province_code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
-        "province_name": pa.Column(str),
-        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-(0[1-9]|1[0-2])$")),
-        "scope": pa.Column(str, pa.Check.isin(["year_to_date", "month"])),
-        "component": pa.Column(str, pa.Check.isin([*COMPONENTS, TOTAL[0]])),
-        "points": pa.Column(float, pa.Check.ge(0)),
-        "max_points": pa.Column(float, pa.Check.gt(0)),
-        "unit_name": pa.Column(str),
-        "dashboard_code": pa.Column(str),
-        "scale": pa.Column(str, pa.Check.isin(list(SCALES))),
-        "source": pa.Column(str),
-    },
-    checks=pa.Check(lambda df: (df["points"] <= df["max_points"] + 1e-9).all(), error="points above max_points"),
-    unique=["province_code", "period", "scope", "component", "scale"],
-    strict=True,
-)
 
 
 def looks_like_766(path: str | Path) -> bool:
@@ -158,8 +139,6 @@ def load_index766(
     if scope is not None and scope not in SCOPES:
         raise InputProblems([Problem(file, None, None, f"scope {scope!r}: expected one of {', '.join(SCOPES)}")])
     if path.suffix.lower() in (".json", ".csv"):
-        from .index766_2026 import load_2026_json, load_contract_csv
-
         table = load_2026_json(path, period, scope) if path.suffix.lower() == ".json" else load_contract_csv(path)
         return table, pd.DataFrame()
     if period is None:
@@ -226,10 +205,14 @@ def load_index766(
                 total += points
                 rows.append((code, period, sheet_scope, component, points, max_points, name, str(record["MA_COQUAN"])))
             stated = _points(record[TOTAL[0]], label, position, TOTAL[0], TOTAL[1], problems)
-            if abs(stated - total) > 0.05:
+            if not total_adds_up(stated, total):
                 problems.append(
                     Problem(
-                        label, position, TOTAL[0], f"{stated:g} does not equal the sum of the six components ({total:.2f})"
+                        label,
+                        position,
+                        TOTAL[0],
+                        f"{stated:g} does not equal the sum of the six components ({total:.2f}, "
+                        f"tolerance {TOTAL_TOLERANCE:g})",
                     )
                 )
             rows.append((code, period, sheet_scope, TOTAL[0], stated, TOTAL[1], name, str(record["MA_COQUAN"])))
@@ -248,60 +231,7 @@ def load_index766(
         )
     if problems:
         raise InputProblems(problems)
-    return _finish(rows, file, "766-2025", f"{SOURCE}: {path.name}"), pd.DataFrame(others)
-
-
-_ROW_COLUMNS = ["province_code", "period", "scope", "component", "points", "max_points", "unit_name", "dashboard_code"]
-
-
-def _finish(rows: list[tuple], file: str, scale: str, source: str) -> pd.DataFrame:
-    """Tidy rows -> the validated 766 table (names from the province list, scale and source added)."""
-    table = pd.DataFrame(rows, columns=_ROW_COLUMNS)
-    table.insert(1, "province_name", table["province_code"].map(provinces.province_name))
-    table["scale"] = scale
-    table["source"] = source
-    return _validate(table.astype({"points": float, "max_points": float}), file)
-
-
-def _validate(table: pd.DataFrame, file: str) -> pd.DataFrame:
-    try:
-        table = INDEX766_SCHEMA.validate(table, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        raise InputProblems(
-            [
-                Problem(file, None, str(c.column), f"{c.failure_case!r} is not a valid {c.column}; expected the 766 table")
-                for c in exc.failure_cases.itertuples()
-            ]
-        ) from None
-    return table.sort_values(["scale", "period", "scope", "province_code", "component"], ignore_index=True)
-
-
-def combine_scores(*tables: pd.DataFrame, allow_mixed_scales: bool = False) -> pd.DataFrame:
-    """Stack 766 tables. Tables of the 2025 service and the 2026 API are on different scales:
-    stacking them is refused unless ``allow_mixed_scales``, and then a warning says so (the
-    ``scale`` column keeps them apart)."""
-    table = pd.concat(tables, ignore_index=True)
-    scales = sorted(table["scale"].unique())
-    if len(scales) > 1:
-        message = (
-            f"766 scores of different scales ({' and '.join(scales)}): the 2025 service and the 2026 API "
-            "score differently (national average about 86 in Oct 2025, 62.6 in Oct 2026); never read "
-            "them as one series"
-        )
-        if not allow_mixed_scales:
-            raise DxError(message + "; pass allow_mixed_scales=True to keep them side by side")
-        warnings.warn(message, stacklevel=2)
-    return table
-
-
-def ranks(table: pd.DataFrame, scope: str, period: str | None = None) -> pd.DataFrame:
-    """Rank of every province (1 = highest total) per scale, period and component, ties shared."""
-    sub = table[table["scope"] == scope]
-    if period is not None:
-        sub = sub[sub["period"] == period]
-    sub = sub.copy()
-    sub["rank"] = sub.groupby(["scale", "period", "component"])["points"].rank(ascending=False, method="min").astype(int)
-    return sub
+    return finish_rows(rows, file, "766-2025", f"{SOURCE}: {path.name}"), pd.DataFrame(others)
 
 
 def _points(cell, file: str, row: int, column: str, max_points: float, problems: list[Problem]) -> float:
@@ -318,10 +248,34 @@ def _points(cell, file: str, row: int, column: str, max_points: float, problems:
     return value
 
 
-def wide_scores(table: pd.DataFrame, scope: str = "month") -> pd.DataFrame:
-    """One row per province with a column per component (for display); one scale only."""
-    sub = table[table["scope"] == scope]
-    if sub["scale"].nunique() > 1:
-        raise DxError("wide_scores: the table mixes 766 scales; show each generation on its own")
-    wide = sub.pivot_table(index=["province_code", "province_name"], columns="component", values="points")
-    return wide[[*COMPONENTS, TOTAL[0]]].reset_index().sort_values(TOTAL[0], ascending=False, ignore_index=True)
+def load_bundled_scores() -> pd.DataFrame:
+    """Both bundled 766 tables (the 2025 export and the 2026 year-to-date table) side by side.
+
+    Stacked through :func:`combine_scores` with ``allow_mixed_scales=True``: the ``scale`` column
+    keeps the generations apart and every reader picks one (``scores_2025``, ``scores_2026``,
+    the national tables). ``warn=False`` because the mixing is this function's stated job: the
+    warning would say nothing new, and it would print in every notebook opened alone.
+    """
+    old, _ = load_index766(paths.INDEX766_XLSX)
+    new, _ = load_index766(paths.INDEX766_2026_JSON)
+    return combine_scores(old, new, allow_mixed_scales=True, warn=False)
+
+
+__all__ = [
+    "COMPONENTS",
+    "INDEX766_SCHEMA",
+    "REQUIRED_COLUMNS",
+    "SCALES",
+    "SCOPES",
+    "SOURCE",
+    "SOURCE_2026",
+    "TOTAL",
+    "TOTAL_TOLERANCE",
+    "combine_scores",
+    "load_bundled_scores",
+    "load_index766",
+    "looks_like_766",
+    "ranks",
+    "scope_of_sheet",
+    "wide_scores",
+]

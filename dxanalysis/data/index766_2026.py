@@ -1,5 +1,9 @@
-"""The 766 index of the 2026 reporting API: its province list (``service-results``), the saved
-year-to-date table, and CSVs already in the 766 contract (what ``dx fetch`` writes)."""
+"""Read the 766 index of the 2026 reporting API: its province list, saved JSON tables and contract CSVs.
+
+The province list is ``service-results``' ``data.evaluation``; the saved year-to-date table is the
+bundled ``index766_2026-10-10_ytd.json``; the CSVs already in the 766 contract are what ``dx fetch``
+writes. Imports only the shared schema (:mod:`.index766_schema`), never the 2025 loader.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,16 @@ import pandas as pd
 from ..core import provinces
 from ..core.errors import InputProblems, Problem
 from ..core.periods import is_period
-from .index766 import COMPONENTS, INDEX766_SCHEMA, SOURCE_2026, TOTAL, _finish, _validate
+from .index766_schema import (
+    COMPONENTS,
+    INDEX766_SCHEMA,
+    SOURCE_2026,
+    TOTAL,
+    TOTAL_TOLERANCE,
+    check_table,
+    finish_rows,
+    total_adds_up,
+)
 
 
 def _points(value: object) -> bool:
@@ -61,10 +74,14 @@ def rows_from_evaluation(
         if not _points(stated):
             problems.append(Problem(file, None, "totalScore", f"{where}: {stated!r:.40} is not a number of points"))
             continue
-        if abs(float(stated) - total) > 0.05 * len(COMPONENTS):
+        if not total_adds_up(stated, total):
             problems.append(
                 Problem(
-                    file, None, "totalScore", f"{where}: {stated:g} does not equal the sum of the six groups ({total:.2f})"
+                    file,
+                    None,
+                    "totalScore",
+                    f"{where}: {stated:g} does not equal the sum of the six groups ({total:.2f}, "
+                    f"tolerance {TOTAL_TOLERANCE:g})",
                 )
             )
         rows.append((code, period, scope, TOTAL[0], float(stated), TOTAL[1], name, dashboard))
@@ -127,7 +144,7 @@ def load_2026_json(path: Path, period: str | None, scope: str | None) -> pd.Data
         problems.append(Problem(file, None, None, f"{len(codes)} provinces, expected the 34 current ones"))
     if problems:
         raise InputProblems(problems)
-    return _finish(rows, file, "766-2026", source)
+    return finish_rows(rows, file, "766-2026", source)
 
 
 def load_contract_csv(path: Path) -> pd.DataFrame:
@@ -143,7 +160,7 @@ def load_contract_csv(path: Path) -> pd.DataFrame:
     table = table[list(INDEX766_SCHEMA.columns)].copy()
     table["province_code"] = table["province_code"].str.zfill(2)
     table[["unit_name", "dashboard_code", "source"]] = table[["unit_name", "dashboard_code", "source"]].fillna("")
-    return _validate(table.astype({"points": float, "max_points": float}), file)
+    return check_table(table.astype({"points": float, "max_points": float}), file)
 
 
 __all__ = ["rows_from_evaluation", "load_2026_json", "load_contract_csv"]

@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from ..core import paths, provinces
+from ..core import provinces
 from ..core.registry import load_targets
 from ..forecast import ratio_of_sums
 from .i18n import comparator, day, indicator, num, pct, status, t, target_number, unbroken, verdict
@@ -140,11 +140,11 @@ def region_codes(code: str) -> tuple[str, list[str]]:
 def index766_table(tables=None) -> pd.DataFrame:
     """Both bundled 766 tables (``scale`` keeps them apart): from the pipeline's build when it has
     them, else read from ``data/index766``."""
-    from ..data.index766 import load_index766
+    from ..data.index766 import load_bundled_scores
 
     if tables is not None and tables.scores is not None:
         return tables.scores
-    return pd.concat([load_index766(paths.INDEX766_XLSX)[0], load_index766(paths.INDEX766_2026_JSON)[0]], ignore_index=True)
+    return load_bundled_scores()
 
 
 def scores_2025(code: str, scores: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +158,7 @@ def scores_2026(code: str, scores: pd.DataFrame | None = None) -> pd.DataFrame:
 
     On the 2026 API's scale: never compare with the 2025 export's points.
     """
-    from ..data.index766 import COMPONENTS, TOTAL, ranks
+    from ..data.index766_schema import COMPONENTS, TOTAL, ranks
 
     table = index766_table() if scores is None else scores
     ranked = ranks(table[table["scale"] == "766-2026"], "year_to_date")
@@ -262,7 +262,7 @@ def national_figures_table(figures: pd.DataFrame) -> pd.DataFrame:
 def national_scores_table(scores: pd.DataFrame) -> pd.DataFrame:
     """Every province's real 2026 year-to-date 766 scores, one column per group named in words
     (the group codes kept in brackets), best total first."""
-    from ..data.index766 import COMPONENTS, TOTAL, wide_scores
+    from ..data.index766_schema import COMPONENTS, TOTAL, wide_scores
 
     wide = wide_scores(scores[scores["scale"] == "766-2026"], scope="year_to_date")
     names = {**{c: f"{t('score.' + c)} ({c})" for c in COMPONENTS}, TOTAL[0]: t("col.total")}

@@ -196,11 +196,9 @@ class Pipeline:
         atomic_write_csv(fans, self.dir / "fans.csv")
 
     def _scores(self) -> None:
-        from ..data.index766 import load_index766
+        from ..data.index766 import load_bundled_scores
 
-        old, _ = load_index766(paths.INDEX766_XLSX)
-        new, _ = load_index766(paths.INDEX766_2026_JSON)
-        atomic_write_csv(pd.concat([old, new], ignore_index=True), self.dir / "index766.csv")
+        atomic_write_csv(load_bundled_scores(), self.dir / "index766.csv")
 
     def _backtest(self) -> None:
         from ..core.errors import DxError

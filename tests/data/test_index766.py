@@ -1,10 +1,13 @@
+import json
 import shutil
+import warnings
 
+import pandas as pd
 import pytest
 
 from dxanalysis.core import paths
 from dxanalysis.core.errors import InputProblems
-from dxanalysis.data.index766 import COMPONENTS, TOTAL, load_index766, looks_like_766
+from dxanalysis.data.index766 import COMPONENTS, SCALES, TOTAL, TOTAL_TOLERANCE, load_index766, looks_like_766
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +118,65 @@ def test_two_scales_are_never_joined_silently():
         both = combine_scores(old, new, allow_mixed_scales=True)
     with pytest.raises(DxError, match="mixes 766 scales"):
         wide_scores(both.assign(scope="month"), scope="month")
+    with pytest.raises(DxError, match="different scales"):  # quiet is not allowed
+        combine_scores(old, new, warn=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = combine_scores(old, new, allow_mixed_scales=True, warn=False)
+    pd.testing.assert_frame_equal(quiet, both)
+
+
+def test_the_places_that_stack_both_scales_go_through_combine_scores(tmp_path, monkeypatch):
+    """The pipeline's scores step and the reports' 766 table stack the two generations on
+    purpose, through combine_scores (they used a plain concat): told to, quietly; else refused."""
+    from dxanalysis.core.errors import DxError
+    from dxanalysis.data import index766
+    from dxanalysis.report.tables import index766_table
+    from dxanalysis.run.pipeline import Pipeline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would print in every notebook opened alone
+        both = index766_table()
+        Pipeline(tmp_path / "build")._scores()
+    assert sorted(both["scale"].unique()) == list(SCALES)
+    written = pd.read_csv(tmp_path / "build" / "index766.csv", dtype={"province_code": str, "period": str})
+    assert written.groupby("scale").size().to_dict() == both.groupby("scale").size().to_dict()
+
+    stack = index766.combine_scores
+    monkeypatch.setattr(index766, "combine_scores", lambda *tables, **_: stack(*tables))  # not told to mix
+    with pytest.raises(DxError, match="different scales"):
+        index766_table()
+    with pytest.raises(DxError, match="different scales"):
+        Pipeline(tmp_path / "refused")._scores()
+
+
+def _off_total_2025(tmp_path, delta):
+    month = pd.read_excel(paths.INDEX766_XLSX, sheet_name="Điểm tháng")
+    month.loc[0, TOTAL[0]] = round(month.loc[0, list(COMPONENTS)].sum() + delta, 2)
+    path = tmp_path / "off_T10_2025.xlsx"
+    month.to_excel(path, sheet_name="Điểm tháng", index=False)
+    return path
+
+
+def _off_total_2026(tmp_path, delta):
+    payload = json.loads(paths.INDEX766_2026_JSON.read_bytes())
+    unit = payload["provinces"][0]
+    unit["totalScore"] = round(sum(unit["scores"][c] for c in COMPONENTS) + delta, 2)
+    path = tmp_path / "off.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("generation", [_off_total_2025, _off_total_2026], ids=["2025", "2026"])
+@pytest.mark.parametrize("sign", [1, -1], ids=["above", "below"])
+def test_one_total_tolerance_in_both_loaders(tmp_path, generation, sign):
+    """A stated total just inside TOTAL_TOLERANCE of its six groups is read, just outside is
+    refused, the same in both generations (the 2026 loader once allowed 0.30)."""
+    assert TOTAL_TOLERANCE == 0.05
+    scores, _ = load_index766(generation(tmp_path, sign * (TOTAL_TOLERANCE - 0.01)))
+    assert scores["province_code"].nunique() == 34
+    with pytest.raises(InputProblems, match=r"does not equal the sum of the six \w+ \(.*tolerance 0.05\)"):
+        load_index766(generation(tmp_path, sign * (TOTAL_TOLERANCE + 0.01)))
 
 
 def test_scope_option_for_sheets_that_do_not_say(tmp_path):
