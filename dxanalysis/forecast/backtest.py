@@ -51,7 +51,7 @@ def _naive_scale(values: np.ndarray, origin: int) -> np.ndarray:
 
 
 def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history: int = MIN_HISTORY) -> BacktestResult:
-    """Run the rolling-origin evaluation on a harmonised table.
+    """Run the rolling-origin evaluation on a harmonised table and score it.
 
     Parameters
     ----------
@@ -61,6 +61,24 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
         Models to compare.
     min_history : int
         Months of data required before the first origin.
+    """
+    return score(*generate(table, models, min_history))
+
+
+def generate(
+    table: pd.DataFrame,
+    models: tuple[str, ...] = MODELS,
+    min_history: int = MIN_HISTORY,
+    first_origin: int | None = None,
+    with_events: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The backtest's forecasts at every origin, each scored against what was then observed:
+    ``(scores, events)``, one row per forecast and one per forecast x threshold.
+
+    ``first_origin`` (a column of the panel) skips the origins before it, ``with_events=False``
+    the threshold events: what the calibration needs, computed alone. ``ets`` re-estimates its
+    parameters every ``REFIT_EVERY`` origins, so it starts at the refit before ``first_origin``
+    and its forecasts there are the same as in the whole run.
     """
     panel = build_panel(table)
     thresholds = _thresholds(panel)
@@ -72,7 +90,10 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
         )
     score_parts, event_parts = [], []
     ets_params = None
-    for origin in range(min_history - 1, n_cols - 1):
+    start = min_history - 1
+    if first_origin is not None and first_origin > start:
+        start = start + (first_origin - start) // REFIT_EVERY * REFIT_EVERY if "ets" in models else first_origin
+    for origin in range(start, n_cols - 1):
         known = panel.truncated(origin)
         origin_period = panel.periods[origin]
         december = int(origin_period[:4]) * 12 + 11 - (int(origin_period[:4]) * 12 + int(origin_period[5:]) - 1)
@@ -116,7 +137,7 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
                         }
                     )
                 )
-                for offset in THRESHOLD_OFFSETS:
+                for offset in THRESHOLD_OFFSETS if with_events else ():
                     thr = thresholds + offset
                     usable = ok & np.isfinite(thr) & (thr > 0) & (thr <= 100)
                     if not usable.any():
@@ -138,7 +159,8 @@ def backtest(table: pd.DataFrame, models: tuple[str, ...] = MODELS, min_history:
                             }
                         )
                     )
-    return score(pd.concat(score_parts, ignore_index=True), pd.concat(event_parts, ignore_index=True))
+    events = pd.concat(event_parts, ignore_index=True) if with_events else None
+    return pd.concat(score_parts, ignore_index=True), events
 
 
 def _standardised(pred, values: np.ndarray) -> np.ndarray:
@@ -157,14 +179,25 @@ def calibrate(table: pd.DataFrame, model: str, as_of: str | None = None) -> Cali
     """
     data = table if as_of is None else table[table["period"] <= as_of]
     try:
-        result = backtest(data, models=(model,))
+        scores = _recent_scores(data, model)
     except DxError as exc:
         return Calibration(model, UNCALIBRATED.factors, UNCALIBRATED.scored, f"not calibrated: {exc}")
-    scores = result.scores
-    scores = scores[scores["origin"] >= earliest_origin(scores["origin"].max())]
     found, counts = factors(scores["std_error"].to_numpy(), scores["df"].to_numpy(), scores["horizon"].to_numpy())
     note = f"{int(counts.sum())} scored forecasts, origins {scores['origin'].min()}..{scores['origin'].max()}"
     return Calibration(model, tuple(float(k) for k in found), tuple(int(n) for n in counts), note)
+
+
+def _recent_scores(data: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The backtest scores of the last RECENT_ORIGINS origins, the only ones the factors rest on:
+    the earlier origins are not run (the same scores as the whole backtest's, a fraction of its time)."""
+    periods = build_panel(data).periods
+    first = periods.index(earliest_origin(periods[-2])) if len(periods) > 2 and earliest_origin(periods[-2]) in periods else None
+    scores, _ = generate(data, (model,), first_origin=first, with_events=False)
+    last = scores["origin"].max() if len(scores) else None
+    if first is not None and last != periods[-2]:  # the last origin scored nothing: the window starts earlier
+        scores, _ = generate(data, (model,), with_events=False)
+        last = scores["origin"].max()
+    return scores[scores["origin"] >= earliest_origin(last)]
 
 
 class Calibrations:
@@ -184,4 +217,4 @@ class Calibrations:
         return self._known[key]
 
 
-__all__ = ["BacktestResult", "Calibrations", "DECEMBER_ORIGINS", "MIN_HISTORY", "backtest", "calibrate", "comparison_table"]
+__all__ = ["BacktestResult", "Calibrations", "DECEMBER_ORIGINS", "MIN_HISTORY", "backtest", "calibrate", "comparison_table", "generate"]

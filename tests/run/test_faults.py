@@ -49,7 +49,8 @@ NOTEBOOK = {
 DRIVER = """
 import signal, sys
 from pathlib import Path
-from dxanalysis import batch, cli
+from dxanalysis.cli import main as cli
+from dxanalysis.run import batch
 
 if __name__ == "__main__":  # workers are spawned: they import this file without running it
     signal.signal(signal.SIGTERM, cli._terminate)
