@@ -191,7 +191,8 @@ def _recent_scores(data: pd.DataFrame, model: str) -> pd.DataFrame:
     """The backtest scores of the last RECENT_ORIGINS origins, the only ones the factors rest on:
     the earlier origins are not run (the same scores as the whole backtest's, a fraction of its time)."""
     periods = build_panel(data).periods
-    first = periods.index(earliest_origin(periods[-2])) if len(periods) > 2 and earliest_origin(periods[-2]) in periods else None
+    earliest = earliest_origin(periods[-2]) if len(periods) > 2 else None
+    first = periods.index(earliest) if earliest in periods else None
     scores, _ = generate(data, (model,), first_origin=first, with_events=False)
     last = scores["origin"].max() if len(scores) else None
     if first is not None and last != periods[-2]:  # the last origin scored nothing: the window starts earlier
@@ -217,4 +218,13 @@ class Calibrations:
         return self._known[key]
 
 
-__all__ = ["BacktestResult", "Calibrations", "DECEMBER_ORIGINS", "MIN_HISTORY", "backtest", "calibrate", "comparison_table", "generate"]
+__all__ = [
+    "BacktestResult",
+    "Calibrations",
+    "DECEMBER_ORIGINS",
+    "MIN_HISTORY",
+    "backtest",
+    "calibrate",
+    "comparison_table",
+    "generate",
+]

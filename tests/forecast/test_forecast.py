@@ -275,3 +275,19 @@ def test_far_extrapolation_is_refused():
 
     with pytest.raises(DxError, match="months after the data's last month"):
         fc.forecast(as_of="2030-01")
+
+
+@pytest.mark.parametrize("model", ["pooled", "linear"])
+def test_the_calibration_runs_only_its_origins_and_gets_the_whole_backtests_scores(model):
+    """The factors rest on the last RECENT_ORIGINS origins: running only those (and no threshold
+    events) gives the very scores the whole backtest gives for them."""
+    from dxanalysis.forecast.backtest import _recent_scores, generate
+    from dxanalysis.forecast.calibration import RECENT_ORIGINS, earliest_origin
+
+    table = fc.load_bundled_table()
+    table = table[table["period"] <= "2026-06"]
+    whole, _ = generate(table, (model,), with_events=False)
+    expected = whole[whole["origin"] >= earliest_origin(whole["origin"].max())].reset_index(drop=True)
+    got = _recent_scores(table, model).reset_index(drop=True)
+    assert got["origin"].nunique() == RECENT_ORIGINS
+    pd.testing.assert_frame_equal(got, expected)
