@@ -23,15 +23,14 @@ def number_format_of(args: argparse.Namespace):
 def _cmd_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..run.batch import run_batch
+    from ..run.batch import BatchOptions, run_batch
 
     codes = [c.strip() for c in args.provinces.split(",") if c.strip()] if args.provinces else None  # checked by run_batch
     out = Path(args.out) if args.out else None
     from ..run.settings import run_settings
 
     settings = run_settings()
-    result = run_batch(
-        codes,
+    options = BatchOptions(
         jobs=args.jobs or settings.jobs,
         as_of=args.as_of or settings.as_of,
         data=args.data or "",
@@ -47,6 +46,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         lang=args.lang or settings.lang,
         pdf=args.pdf or settings.pdf,
     )
+    result = run_batch(codes, options)
     from ..core import paths
 
     where = out or paths.REPORTS_DIR

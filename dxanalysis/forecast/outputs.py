@@ -72,7 +72,8 @@ def read_forecasts(build_dir: str | Path) -> pd.DataFrame:
 def read_fans(build_dir: str | Path, province: str | None = None) -> pd.DataFrame:
     """The forecast step's monthly quantiles (``fans.csv``); one province's with ``province``."""
     fans = pd.read_csv(Path(build_dir) / "fans.csv", dtype=TEXT_COLUMNS)
-    fans["scenario"] = fans["scenario"].fillna("") if "scenario" in fans else ""
+    if "scenario" in fans:
+        fans["scenario"] = fans["scenario"].fillna("")
     return fans if province is None else fans[fans["province_code"] == province]
 
 

@@ -22,6 +22,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core import paths, provinces
@@ -33,7 +34,7 @@ from .guards import batch_lock, cleaned_up, in_flight, kill_workers, report_comp
 from .notebook_runs import count_moved, execute_notebook, failure_message, quiet_worker, render_html
 from .outcome import BatchResult
 from .pipeline import STEPS, Pipeline, code_files, digest, param_files
-from .publish import earlier_reports, publish, read_with_separators
+from .publish import Publication, earlier_reports, publish, read_with_separators
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 
@@ -86,138 +87,156 @@ def _jobs(value: str | int | None) -> int:
     return jobs
 
 
-def run_batch(
-    province_codes: list[str] | None = None,
-    jobs: str | int | None = "auto",
-    as_of: str = "",
-    data: str = "",
-    scenario: str = "",
-    model: str = "pooled",
-    out_dir: Path | None = None,
-    resume: bool = False,
-    scheduler: str | None = None,
-    extras: bool = True,
-    progress: bool = True,
-    notebook: Path | None = None,
-    fresh_kernels: bool = False,
-    number_format: NumberFormat = UNDECLARED,
-    lang: str = "en",
-    pdf: bool = False,
-) -> BatchResult:
+@dataclass(frozen=True)
+class BatchOptions:
+    """How ``dx batch`` runs: each field is one command-line option (its default, the option's)."""
+
+    jobs: str | int | None = "auto"  # worker processes, or "auto"
+    as_of: str = ""  # YYYY-MM, every notebook's as-of month ("" = the data's last)
+    data: str = ""  # an observation file or folder ("" = the bundled panel)
+    scenario: str = ""  # a what-if pace (README, "What-if scenarios")
+    model: str = "pooled"  # one of the forecast models
+    out_dir: Path | None = None  # default reports/
+    resume: bool = False  # skip provinces whose fingerprint is unchanged
+    scheduler: str | None = None  # a Dask scheduler address instead of local processes
+    extras: bool = True  # also the merger-explorer and forecast-skill notebooks
+    progress: bool = True  # a progress bar on stderr
+    notebook: Path | None = None  # the province notebook (default notebooks/01_province_report.ipynb)
+    fresh_kernels: bool = False  # a fresh kernel per notebook instead of one warm kernel per worker
+    number_format: NumberFormat = UNDECLARED  # the data files' declared separators
+    lang: str = "en"  # the language of every report and the index page
+    pdf: bool = False  # also an A4 PDF of every page (headless Chromium)
+
+
+def run_batch(province_codes: list[str] | None = None, options: BatchOptions | None = None, **overrides) -> BatchResult:
     """Produce every province report, the overview, the other notebooks, forecasts.csv and index.html.
 
     Parameters
     ----------
     province_codes : list of str, optional
-        Current codes (default: all 34).
-    jobs : int or "auto"
-        Parallel worker processes.
-    as_of, data, scenario, model : str
-        Passed to every province notebook (see its parameters cell).
-    out_dir : Path, optional
-        Default ``reports/``.
-    resume : bool
-        Skip provinces whose fingerprint (notebook, library, params, data, parameters) is unchanged.
-    scheduler : str, optional
-        Dask scheduler address: run the province jobs on that cluster instead of local processes.
-    extras : bool
-        Also run the merger-explorer and forecast-skill notebooks.
-    notebook : Path, optional
-        Province notebook to run (default ``notebooks/01_province_report.ipynb``).
-    fresh_kernels : bool
-        Start a fresh kernel per notebook instead of one warm kernel per worker (:mod:`dxanalysis.run.warm`).
-    number_format : NumberFormat, optional
-        The data files' declared separators (``--decimal``/``--thousands``). The files are then
-        read once with them and every notebook gets that reading (``build/observations/``).
-    lang : {"en", "vi"}
-        Language of every report and of the index page (:mod:`dxanalysis.report.i18n`).
-    pdf : bool
-        Also print an A4 PDF of every province report, the overview and the index into
-        ``out/pdf/`` with headless Chromium, while the reports run (:mod:`dxanalysis.report.pdf_batch`).
+        Codes or names as typed (default: all 34), checked before any worker starts.
+    options : BatchOptions, optional
+        How to run (:class:`BatchOptions`); ``overrides`` replace single fields
+        (``run_batch(["01"], jobs=2, extras=False)``).
+
+    The stages: the entrance (every parameter checked once), the pipeline (every table, once, before
+    any report; bad data fails here), the province reports (worker processes, warm kernels, a PDF
+    of each as it is written with ``pdf``), then publishing (:mod:`dxanalysis.run.publish`).
     """
-    out = Path(out_dir or paths.REPORTS_DIR).resolve()
+    options = replace(options or BatchOptions(), **overrides)
+    out = Path(options.out_dir or paths.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
     with batch_lock(out), cleaned_up(out):
-        notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
-        from tqdm import tqdm
-
-        from ..data.observations import expand_data_argument
-        from ..report import check_parameters, normalise_province
-
-        results_dir = out / "results"
+        notebook = Path(options.notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK).resolve()
+        codes, data = _entrance(province_codes, options)
         (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
-        # The entrance: provinces (codes or names, as typed) and the other parameters are checked once,
-        # before any worker starts; the notebooks receive normalised codes.
-        codes = (
-            [normalise_province(c) for c in province_codes]
-            if province_codes
-            else (provinces.current_provinces()["code"].tolist())
-        )
-        data_abs = str(Path(data).resolve()) if data else ""
-        check_parameters(codes[0], as_of or None, data_abs, "", scenario, model)
-        from ..report.i18n import check_language
-
-        check_language(lang)
         # The workers start now and get their kernels ready while the pipeline runs (not with
         # --resume, where there may be nothing left to run).
-        workers = min(_jobs(jobs), len(codes))
-        early = None if scheduler or resume else _start_pool(workers, out, notebook, not fresh_kernels)
+        workers = min(_jobs(options.jobs), len(codes))
+        early = (
+            None if options.scheduler or options.resume else _start_pool(workers, out, notebook, not options.fresh_kernels)
+        )
         result = BatchResult()
-        with stopped_on_error(early), pdf_batch.printing(out, pdf, result.failed) as printer:
-            if number_format.declared:
-                data_abs = str(read_with_separators(expand_data_argument(data_abs or None), number_format, out / "build"))
-            data_files = expand_data_argument(data_abs or None)
-            # The pipeline, once, before any report: bad data fails here, with every problem listed.
-            started = time.perf_counter()
-            build = Pipeline(out / "build", data=data_abs, as_of=as_of, model=model, scenario=scenario)
-            build.run(STEPS if extras else tuple(s for s in STEPS if s != "backtest"))
-            result.seconds["pipeline"] = time.perf_counter() - started
-            pdf_batch.set_page_text(printer, build.dir, lang)
-            warm = not fresh_kernels
-            shared = {"as_of": as_of, "data": data_abs, "targets": "", "scenario": scenario, "model": model}
-            shared.update(output_dir=str(results_dir), build_dir=str(build.dir), lang=lang)
-            todo = _plan(codes, shared, out, build, data_files, notebook, resume, result)
-            for code in result.skipped:  # unchanged reports: printed only if their PDF is missing or older
-                pdf_batch.submit(printer, out, code, lang, resume=True)
-            bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not progress, file=sys.stderr)
-            started = time.perf_counter()
-
-            # Reports an earlier run wrote are listed only when made the same way and in the same language.
-            settings_key = f"{build.fingerprint('forecast')} lang={lang}"
-
-            def on_done(code: str, error: str | None) -> None:
-                # The fingerprint is written as each province finishes: a killed batch resumes from here.
-                # The settings stamp lets a later run with the same settings list this report too.
-                settings_stamp = todo[code]["stamp"].with_suffix(".settings")
-                if error is None:
-                    atomic_write_text(todo[code]["key"], todo[code]["stamp"])
-                    atomic_write_text(settings_key, settings_stamp)
-                    pdf_batch.submit(printer, out, code, lang)  # printed while the other reports run
-                else:
-                    todo[code]["stamp"].unlink(missing_ok=True)
-                    settings_stamp.unlink(missing_ok=True)
-
-            outcomes, pool = _run_jobs(todo, workers, out, scheduler, bar, str(notebook), warm, on_done, early)
-            result.seconds["provinces"] = time.perf_counter() - started
-            bar.close()
-            for code, error in sorted(outcomes.items()):
-                if error is None:
-                    result.succeeded.append(code)
-                else:
-                    result.failed[code] = error
-            this_run = set(result.succeeded) | set(result.skipped)
-            earlier = earlier_reports(out, results_dir, settings_key, this_run | set(result.failed), result)
-            published = sorted(this_run | earlier)
+        with stopped_on_error(early), pdf_batch.printing(out, options.pdf, result.failed) as printer:
+            data, build = _build(out, data, options, result)
+            pdf_batch.set_page_text(printer, build.dir, options.lang)
+            pool = _province_reports(codes, out, data, build, notebook, options, workers, early, printer, result)
             started = time.perf_counter()
             with stopped_on_error(pool):
-                if published:
-                    publish(out, results_dir, published, build.dir, data_abs, result, extras, warm, lang, pool)
+                _publish(out, data, build, options, pool, result)
                 if pool is not None:
                     pool.shutdown(wait=True)
             result.seconds["publish"] = time.perf_counter() - started
-            pdf_batch.finish(printer, out, result, lang)
+            pdf_batch.finish(printer, out, result, options.lang)
             result.logged = count_moved(out / "batch.log")
             return result
+
+
+def _entrance(province_codes: list[str] | None, options: BatchOptions) -> tuple[list[str], str]:
+    """Provinces (codes or names, as typed) and the other parameters, checked once before any
+    worker starts: the notebooks receive normalised codes and an absolute data path."""
+    from ..report import check_parameters, normalise_province
+    from ..report.i18n import check_language
+
+    codes = (
+        [normalise_province(c) for c in province_codes] if province_codes else provinces.current_provinces()["code"].tolist()
+    )
+    data = str(Path(options.data).resolve()) if options.data else ""
+    check_parameters(codes[0], options.as_of or None, data, "", options.scenario, options.model)
+    check_language(options.lang)
+    return codes, data
+
+
+def _build(out: Path, data: str, options: BatchOptions, result: BatchResult) -> tuple[str, Pipeline]:
+    """The pipeline, once, before any report: bad data fails here, with every problem listed. Data
+    with declared separators are read once with them first (``build/observations/``)."""
+    from ..data.observations import expand_data_argument
+
+    if options.number_format.declared:
+        data = str(read_with_separators(expand_data_argument(data or None), options.number_format, out / "build"))
+    started = time.perf_counter()
+    build = Pipeline(out / "build", data=data, as_of=options.as_of, model=options.model, scenario=options.scenario)
+    build.run(STEPS if options.extras else tuple(s for s in STEPS if s != "backtest"))
+    result.seconds["pipeline"] = time.perf_counter() - started
+    return data, build
+
+
+def _settings_key(build: Pipeline, lang: str) -> str:
+    """Reports an earlier run wrote are listed only when made the same way and in the same language."""
+    return f"{build.fingerprint('forecast')} lang={lang}"
+
+
+def _province_reports(codes, out, data, build, notebook, options, workers, early, printer, result):
+    """Every province report (skipping unchanged ones with ``resume``); the pool, kept for publishing."""
+    from tqdm import tqdm
+
+    from ..data.observations import expand_data_argument
+
+    results_dir = out / "results"
+    shared = {"as_of": options.as_of, "data": data, "targets": "", "scenario": options.scenario, "model": options.model}
+    shared.update(output_dir=str(results_dir), build_dir=str(build.dir), lang=options.lang)
+    todo = _plan(codes, shared, out, build, expand_data_argument(data or None), notebook, options.resume, result)
+    for code in result.skipped:  # unchanged reports: printed only if their PDF is missing or older
+        pdf_batch.submit(printer, out, code, options.lang, resume=True)
+    bar = tqdm(total=len(todo), desc="province reports", unit="report", disable=not options.progress, file=sys.stderr)
+    started = time.perf_counter()
+    settings_key = _settings_key(build, options.lang)
+
+    def on_done(code: str, error: str | None) -> None:
+        # The fingerprint is written as each province finishes: a killed batch resumes from here.
+        # The settings stamp lets a later run with the same settings list this report too.
+        settings_stamp = todo[code]["stamp"].with_suffix(".settings")
+        if error is None:
+            atomic_write_text(todo[code]["key"], todo[code]["stamp"])
+            atomic_write_text(settings_key, settings_stamp)
+            pdf_batch.submit(printer, out, code, options.lang)  # printed while the other reports run
+        else:
+            todo[code]["stamp"].unlink(missing_ok=True)
+            settings_stamp.unlink(missing_ok=True)
+
+    warm = not options.fresh_kernels
+    outcomes, pool = _run_jobs(todo, workers, out, options.scheduler, bar, str(notebook), warm, on_done, early)
+    result.seconds["provinces"] = time.perf_counter() - started
+    bar.close()
+    for code, error in sorted(outcomes.items()):
+        if error is None:
+            result.succeeded.append(code)
+        else:
+            result.failed[code] = error
+    return pool
+
+
+def _publish(out: Path, data: str, build: Pipeline, options: BatchOptions, pool, result: BatchResult) -> None:
+    """Publishing: this run's reports and an earlier run's made the same way, listed together."""
+    results_dir = out / "results"
+    this_run = set(result.succeeded) | set(result.skipped)
+    earlier = earlier_reports(out, results_dir, _settings_key(build, options.lang), this_run | set(result.failed), result)
+    published = sorted(this_run | earlier)
+    if published:
+        job = Publication(
+            out, results_dir, published, build.dir, data, options.extras, not options.fresh_kernels, options.lang
+        )
+        publish(job, result, pool)
 
 
 def _plan(
@@ -331,4 +350,4 @@ def _run_jobs(
     return outcomes, None
 
 
-__all__ = ["run_batch", "execute_notebook", "render_html", "fingerprint", "BatchResult"]
+__all__ = ["BatchOptions", "BatchResult", "run_batch", "execute_notebook", "render_html", "fingerprint"]

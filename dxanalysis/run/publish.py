@@ -7,6 +7,7 @@ declared separators before the batch."""
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -104,21 +105,27 @@ def _publish_units(out: Path, units: pd.DataFrame | None) -> dict | None:
     }
 
 
-def publish(
-    out: Path,
-    results_dir: Path,
-    published: list[str],
-    build_dir: Path,
-    data: str,
-    result: BatchResult,
-    extras: bool,
-    warm: bool,
-    lang: str = "en",
-    pool: ProcessPoolExecutor | None = None,
-) -> None:
-    """The overview and the other notebooks, forecasts.csv and index.html. With ``pool`` (the
-    province reports' workers, kernels warm) the notebooks run there, side by side, while the
-    index page's chart is drawn here; without it, one after the other in this process."""
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a batch's reports needs to know: where, which provinces, from which build."""
+
+    out: Path  # the output folder
+    results_dir: Path  # the province reports' forecast rows (results/)
+    published: list[str]  # the provinces listed: this run's and earlier runs' with the same settings
+    build_dir: Path  # the pipeline's tables
+    data: str  # the data argument every notebook gets ("" for the bundled panel)
+    extras: bool = True  # also the merger-explorer and forecast-skill notebooks
+    warm: bool = True  # on warm kernels
+    lang: str = "en"
+
+
+def publish(job: Publication, result: BatchResult, pool: ProcessPoolExecutor | None = None) -> None:
+    """The overview and the other notebooks, forecasts.csv and index.html, for ``job``; failures
+    and notes go into the batch's ``result``. With ``pool`` (the province reports' workers, kernels
+    warm) the notebooks run there, side by side, while the index page's chart is drawn here;
+    without it, one after the other in this process."""
+    out, results_dir, published, build_dir = job.out, job.results_dir, job.published, job.build_dir
+    data, extras, warm, lang = job.data, job.extras, job.warm, job.lang
     from ..forecast.outputs import read_build, read_unit_forecasts
     from ..report import read_results
     from ..report.index_page import national_png
@@ -195,4 +202,4 @@ def _workbook(
     return name
 
 
-__all__ = ["publish", "earlier_reports", "read_with_separators", "OVERVIEW_NOTEBOOK", "EXTRA_NOTEBOOKS"]
+__all__ = ["Publication", "publish", "earlier_reports", "read_with_separators", "OVERVIEW_NOTEBOOK", "EXTRA_NOTEBOOKS"]
