@@ -22,7 +22,6 @@ from . import paths
 from .errors import UnknownProvince
 
 Scheme = Literal["legacy", "current"]
-SCHEMES: tuple[Scheme, ...] = ("legacy", "current")
 
 #: First month under the 34 provinces (Resolution 202/2025/QH15, in force 1 Jul 2025).
 MERGER_PERIOD = "2025-07"

@@ -67,7 +67,7 @@ DEPARTMENTS = (
     "Điện lực tỉnh",
     "Cục Thống kê tỉnh",
 )
-MIN_DEPARTMENTS, CORE_DEPARTMENTS = 12, 12
+CORE_DEPARTMENTS = 12
 #: Spread of units around their province (logit): level, drift per month, month-to-month noise.
 LEVEL_SD, DRIFT_SD, NOISE_SD, WOBBLE_SD, PUSH_SD = 0.5, 0.05, 0.04, 0.02, 0.1
 

@@ -1,7 +1,7 @@
 """Reports in English or Vietnamese: one message catalog, numbers, months and dates per language.
 
 Every word a reader sees in a report or on the index page comes from ``messages.yaml`` beside
-this module (one entry per message, one text per language; ``tests/test_i18n.py`` checks that
+this module (one entry per message, one text per language; ``tests/report/test_i18n.py`` checks that
 every language has every message with the same placeholders, and that every key the code asks
 for exists). Numbers use the language's decimal mark (``12.5`` / ``12,5``), months and dates its
 order (``Oct 2026`` / ``tháng 10/2026``). Province names always keep their diacritics.

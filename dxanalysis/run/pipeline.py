@@ -239,11 +239,6 @@ class Pipeline:
         )
         atomic_write_csv(result, self.dir / "unit_forecasts.csv")
 
-    def backtest_note(self) -> str | None:
-        """Why there is no backtest (data too short), or None."""
-        note = self.dir / BACKTEST_NOTE
-        return note.read_text(encoding="utf-8") if note.exists() else None
-
     # ------------------------------------------------------------------ reading
 
     def harmonised(self) -> pd.DataFrame:

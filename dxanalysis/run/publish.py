@@ -19,6 +19,7 @@ from ..report.index_page import index_html
 from .guards import report_complete
 from .notebook_runs import execute_notebook, failure_message, stderr_to
 from .outcome import BatchResult
+from .pipeline import BACKTEST_NOTE
 
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
 EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
@@ -155,7 +156,7 @@ def publish(job: Publication, result: BatchResult, pool: ProcessPoolExecutor | N
     jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
     if extras:
         jobs.append((EXTRA_NOTEBOOKS[0], {"data": data, "lang": lang}))
-        note = build_dir / "backtest_unavailable.txt"
+        note = build_dir / BACKTEST_NOTE
         if note.exists():
             result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
         else:
