@@ -43,8 +43,8 @@ NBVAL := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval
 test: $(STAMP)  ## run the whole test suite (unit, CLI, notebooks with papermill, nbval)
 	$(PY) -m pytest tests notebooks $(NBVAL) $(ARGS)
 
-test-fast: $(STAMP)  ## the suite without notebook execution
-	$(PY) -m pytest tests -m "not notebook" $(ARGS)
+test-fast: $(STAMP)  ## the quick suite: no notebooks, nothing marked slow, on every core (pytest-xdist)
+	$(PY) -m pytest tests -m "not notebook and not slow" -n auto $(ARGS)
 
 test-browser: $(STAMP)  ## load every page of reports/ in headless Chromium, read every PDF (apt-get install chromium poppler-utils)
 	$(PY) scripts/browser_check.py reports $(ARGS)

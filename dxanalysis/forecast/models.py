@@ -14,7 +14,7 @@ from .panel import Panel, from_scale, to_scale
 from .pooling import drift_instability, partial_pool
 from .season import Season
 from .season import estimate as estimate_season
-from .settings import MERGER_SHIFT_SD, MODELS, POOLED_FAMILY, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
+from .settings import MERGER_SHIFT_SD, MODELS, POOLED_WINDOW, PRIOR_DF, QUANTILES, WINDOW
 
 # --------------------------------------------------------------------------- series statistics
 
@@ -141,7 +141,7 @@ class Fit:
             )
         h = target - self.last_col
         extra = 0.0
-        if self.model in POOLED_FAMILY:
+        if self.model in WALKS and WALKS[self.model].pooled:
             # The reporting level shift when the horizon crosses the merger.
             crosses = (self.last_col < self.merger_col) & (target >= self.merger_col)
             extra = np.where(crosses, MERGER_SHIFT_SD**2, 0.0)
@@ -164,17 +164,59 @@ class Fit:
         )
 
 
+@dataclass(frozen=True)
+class Walk:
+    """A random walk on a scale: the shape of ``naive``, ``compound``, ``pooled`` and its twin.
+
+    Each differs only in these switches: the scale the walk is on, whether it has a drift, whether
+    the drift is pooled toward the region (with its instability added), whether the year-end
+    effect is learnt first, and how many months the drift is measured over."""
+
+    scale: str
+    drift: bool = True
+    pooled: bool = False
+    season: bool = False
+    window: int = WINDOW
+
+
+#: The random-walk models, by name (README, "Forecast models").
+WALKS = {
+    "naive": Walk("identity", drift=False),
+    "compound": Walk("log"),
+    "pooled": Walk("logit", pooled=True, season=True, window=POOLED_WINDOW),
+    "pooled_no_season": Walk("logit", pooled=True, window=POOLED_WINDOW),
+}
+
+
+def _fit_ets(panel: Panel, origin: int, window: int | None) -> Fit:
+    from .ets import fit_ets
+
+    fitted, _ = fit_ets(panel, origin, _fit_walk(panel, "pooled", origin, window))
+    return fitted
+
+
+def _fit_linear_model(panel: Panel, origin: int, window: int | None) -> Fit:
+    values = panel.values[:, : origin + 1]
+    return _fit_linear(values, origin, window or WINDOW, panel.keys["indicator"].to_numpy(), panel.merger_col)
+
+
+#: Every model: its name and the function that fits it, ``(panel, origin, window) -> Fit``. The
+#: walks share one fitter; the two others are their own (settings.MODELS lists the same names).
+FITTERS = {
+    **{name: (lambda panel, origin, window, name=name: _fit_walk(panel, name, origin, window)) for name in WALKS},
+    "linear": _fit_linear_model,
+    "ets": _fit_ets,
+}
+
+
 def fit(panel: Panel, model: str, origin: int, window: int | None = None, widen: tuple[float, ...] | None = None) -> Fit:
     """Fit ``model`` to every series of ``panel`` with data up to column ``origin`` (see :func:`predict`).
 
     ``widen``: interval factors per horizon band (:mod:`~dxanalysis.forecast.calibration`).
     """
-    if model == "ets":
-        from .ets import fit_ets
-
-        fitted, _ = fit_ets(panel, origin, _fit(panel, "pooled", origin, window))
-    else:
-        fitted = _fit(panel, model, origin, window)
+    if model not in FITTERS:
+        raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    fitted = FITTERS[model](panel, origin, window)
     fitted.origin, fitted.widen = origin, widen
     return fitted
 
@@ -184,21 +226,17 @@ def fit_ets_reusing(panel: Panel, origin: int, params=None, fallback: Fit | None
     returns ``(fit, parameters)`` so a rolling backtest can re-estimate only now and then."""
     from .ets import fit_ets
 
-    return fit_ets(panel, origin, fallback or _fit(panel, "pooled", origin), params)
+    return fit_ets(panel, origin, fallback or _fit_walk(panel, "pooled", origin), params)
 
 
-def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
-    if model not in MODELS:
-        raise DxError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    window = window or (POOLED_WINDOW if model in POOLED_FAMILY else WINDOW)
+def _fit_walk(panel: Panel, model: str, origin: int, window: int | None = None) -> Fit:
+    walk = WALKS[model]
+    window = window or walk.window
     values = panel.values[:, : origin + 1]
     groups = panel.keys["indicator"].to_numpy()
-    if model == "linear":
-        return _fit_linear(values, origin, window, groups, panel.merger_col)
-    scale = {"naive": "identity", "compound": "log", "pooled": "logit", "pooled_no_season": "logit"}[model]
-    z = to_scale(values, scale)
+    z = to_scale(values, walk.scale)
     season, cumulative = None, None
-    if model == "pooled":
+    if walk.season:
         # The calendar first: drift and noise are then measured on changes with the year-end push
         # taken out, and the push is added back month by month ahead (forecast.season).
         first_month = int(panel.periods[0][5:7]) - 1
@@ -206,23 +244,23 @@ def _fit(panel: Panel, model: str, origin: int, window: int | None = None) -> Fi
         if season.active:
             cumulative = season.cumulative(z.shape[1])
             z = z - cumulative
-    st = diff_stats(z, origin, window, panel.merger_col, drift=model != "naive")
-    sigma2, df = _pool_noise(st.sigma2, st.pairs - (0 if model == "naive" else 1), groups)
+    st = diff_stats(z, origin, window, panel.merger_col, drift=walk.drift)
+    sigma2, df = _pool_noise(st.sigma2, st.pairs - (1 if walk.drift else 0), groups)
     slope_var = np.where(st.sum_k > 0, sigma2 / np.where(st.sum_k > 0, st.sum_k, 1), np.inf)
     weight = np.ones_like(st.slope)
     slope = np.nan_to_num(st.slope)
-    if model in POOLED_FAMILY:
+    if walk.pooled:
         slope, slope_var, weight = partial_pool(st.slope, slope_var, panel.keys)
         # Drifts change (campaigns start, provinces plateau): add the observed instability of the drift.
         slope_var = slope_var + drift_instability(z, origin, panel.merger_col, groups)
-    if model == "naive":
+    if not walk.drift:
         slope, slope_var = np.zeros_like(slope), np.zeros_like(slope)
     last_value = st.last_value
     if cumulative is not None:  # back to the series as observed
         last_value = last_value + np.take_along_axis(cumulative, np.maximum(st.last_col, 0)[:, None], 1)[:, 0]
     return Fit(
         model=model,
-        scale=scale,
+        scale=walk.scale,
         last_value=last_value,
         last_col=st.last_col,
         n_obs=st.n_obs,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 MODELS = ("naive", "linear", "compound", "pooled", "pooled_no_season", "ets")
 DEFAULT_MODEL = "pooled"
-#: The pooled model and its twin without the year-end effect: the same drift, noise and pooling.
-POOLED_FAMILY = ("pooled", "pooled_no_season")
 #: Months of history the baselines (and the drift-instability check) look back over.
 WINDOW = 12
 #: Months over which the pooled model estimates each drift. Chosen by the backtest among 6, 9,

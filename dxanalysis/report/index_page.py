@@ -22,6 +22,7 @@ def index_html(
     lang: str = "en",
     workbook: str = "",
     units: dict | None = None,
+    maps: str | None = None,
 ) -> str:
     """reports/index.html from ``templates/index.html.j2`` (Jinja2, autoescaped) in ``lang``:
     links to every report; the maps and the national trajectory; the targets still ahead first,
@@ -117,20 +118,22 @@ def index_html(
         synthetic_text=i18n.t("banner.synthetic_text"),
         failures=sorted(failed.items()),
         notes=list(notes),
-        maps=_maps_png(forecasts, scores),
+        maps=maps if maps is not None else maps_png(forecasts, scores, lang),
         national=national_png,
         workbook=workbook,
         print_css=PRINT_CSS,
     )
 
 
-def _maps_png(forecasts: pd.DataFrame, scores: pd.DataFrame | None) -> str:
+def maps_png(forecasts: pd.DataFrame, scores: pd.DataFrame | None, lang: str = "en") -> str:
     """The overview's maps as a base64 PNG, embedded in the page (it works offline and from file://)."""
     import matplotlib
 
     matplotlib.use("Agg")
 
-    from . import plots
+    from . import i18n, plots
+
+    i18n.set_language(lang)
 
     plots.apply_style()
     return figure_png(plots.overview_maps(forecasts, scores, source=str(forecasts["data_note"].iloc[0])))
@@ -160,4 +163,4 @@ def figure_png(fig, dpi: int = 72) -> str:
     return base64.b64encode(png_bytes(fig, dpi=dpi)).decode("ascii")
 
 
-__all__ = ["index_html", "national_png", "figure_png"]
+__all__ = ["index_html", "maps_png", "national_png", "figure_png"]

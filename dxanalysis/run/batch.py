@@ -34,7 +34,8 @@ from .guards import batch_lock, cleaned_up, in_flight, kill_workers, report_comp
 from .notebook_runs import count_moved, execute_notebook, failure_message, quiet_worker, render_html
 from .outcome import BatchResult
 from .pipeline import STEPS, Pipeline, code_files, digest, param_files
-from .publish import Publication, earlier_reports, publish, read_with_separators
+from .publish import EXTRA_NOTEBOOKS, Publication, earlier_reports, publish, read_with_separators
+from .side_jobs import LATER_STEPS, SideJobs
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 
@@ -132,7 +133,8 @@ def run_batch(province_codes: list[str] | None = None, options: BatchOptions | N
         (out / "batch.log").write_text("", encoding="utf-8")  # this run's kernel messages only
         # The workers start now and get their kernels ready while the pipeline runs (not with
         # --resume, where there may be nothing left to run).
-        workers = min(_jobs(options.jobs), len(codes))
+        # A worker for each province and each publishing notebook that needs no report, up to --jobs.
+        workers = min(_jobs(options.jobs), len(codes) + (len(EXTRA_NOTEBOOKS) if options.extras else 0))
         early = (
             None if options.scheduler or options.resume else _start_pool(workers, out, notebook, not options.fresh_kernels)
         )
@@ -140,10 +142,14 @@ def run_batch(province_codes: list[str] | None = None, options: BatchOptions | N
         with stopped_on_error(early), pdf_batch.printing(out, options.pdf, result.failed) as printer:
             data, build = _build(out, data, options, result)
             pdf_batch.set_page_text(printer, build.dir, options.lang)
-            pool = _province_reports(codes, out, data, build, notebook, options, workers, early, printer, result)
+            side = SideJobs(build, out, data, options.lang, options.extras, not options.fresh_kernels).start()
+            pool = _province_reports(codes, out, data, build, notebook, options, workers, early, printer, result, side)
             started = time.perf_counter()
             with stopped_on_error(pool):
-                _publish(out, data, build, options, pool, result)
+                side.wait()
+                if side.failure:
+                    result.failed["backtest"] = side.failure
+                _publish(out, data, build, options, pool, result, side)
                 if pool is not None:
                     pool.shutdown(wait=True)
             result.seconds["publish"] = time.perf_counter() - started
@@ -176,7 +182,8 @@ def _build(out: Path, data: str, options: BatchOptions, result: BatchResult) -> 
         data = str(read_with_separators(expand_data_argument(data or None), options.number_format, out / "build"))
     started = time.perf_counter()
     build = Pipeline(out / "build", data=data, as_of=options.as_of, model=options.model, scenario=options.scenario)
-    build.run(STEPS if options.extras else tuple(s for s in STEPS if s != "backtest"))
+    # The steps no province report reads are built beside the reports (:mod:`.side_jobs`).
+    build.run(tuple(s for s in STEPS if s not in LATER_STEPS))
     result.seconds["pipeline"] = time.perf_counter() - started
     return data, build
 
@@ -186,7 +193,7 @@ def _settings_key(build: Pipeline, lang: str) -> str:
     return f"{build.fingerprint('forecast')} lang={lang}"
 
 
-def _province_reports(codes, out, data, build, notebook, options, workers, early, printer, result):
+def _province_reports(codes, out, data, build, notebook, options, workers, early, printer, result, side):
     """Every province report (skipping unchanged ones with ``resume``); the pool, kept for publishing."""
     from tqdm import tqdm
 
@@ -215,7 +222,7 @@ def _province_reports(codes, out, data, build, notebook, options, workers, early
             settings_stamp.unlink(missing_ok=True)
 
     warm = not options.fresh_kernels
-    outcomes, pool = _run_jobs(todo, workers, out, options.scheduler, bar, str(notebook), warm, on_done, early)
+    outcomes, pool = _run_jobs(todo, workers, out, options.scheduler, bar, str(notebook), warm, on_done, early, side)
     result.seconds["provinces"] = time.perf_counter() - started
     bar.close()
     for code, error in sorted(outcomes.items()):
@@ -226,7 +233,7 @@ def _province_reports(codes, out, data, build, notebook, options, workers, early
     return pool
 
 
-def _publish(out: Path, data: str, build: Pipeline, options: BatchOptions, pool, result: BatchResult) -> None:
+def _publish(out: Path, data: str, build: Pipeline, options: BatchOptions, pool, result: BatchResult, side) -> None:
     """Publishing: this run's reports and an earlier run's made the same way, listed together."""
     results_dir = out / "results"
     this_run = set(result.succeeded) | set(result.skipped)
@@ -236,7 +243,7 @@ def _publish(out: Path, data: str, build: Pipeline, options: BatchOptions, pool,
         job = Publication(
             out, results_dir, published, build.dir, data, options.extras, not options.fresh_kernels, options.lang
         )
-        publish(job, result, pool)
+        publish(job, result, pool, side.futures, side.skill_ready())
 
 
 def _plan(
@@ -284,9 +291,11 @@ def _run_jobs(
     warm: bool,
     on_done,
     early: ProcessPoolExecutor | None = None,
+    side: SideJobs | None = None,
 ) -> tuple[dict[str, str | None], ProcessPoolExecutor | None]:
     """Run the province jobs; ``on_done(code, error)`` is called as each one finishes. ``early``
-    is a pool already started for them (:func:`_start_pool`), used for the first round.
+    is a pool already started for them (:func:`_start_pool`), used for the first round; ``side``
+    queues its notebooks behind the first round's provinces (and forgets a pool that broke).
 
     Returns the outcomes and the last pool, still running when none of its workers died (its warm
     workers then run the publishing notebooks; the caller shuts it down)."""
@@ -316,6 +325,9 @@ def _run_jobs(
             pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
             for code in round_codes
         }
+        if side is not None:
+            side.on_pool(pool)
+            side = None  # later rounds (after a worker died) run provinces only
         broken = False
         try:
             for future in as_completed(futures):

@@ -6,7 +6,7 @@ declared separators before the batch."""
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,13 +60,17 @@ def notebook_job(name: str, params: dict, out_dir: str, warm: bool) -> str | Non
         return failure_message(exc)
 
 
+#: What a publishing notebook's outcome says when its worker died under it.
+WORKER_DIED = "worker process died while running this notebook (killed, or out of memory)"
+
+
 def _outcome(future) -> str | None:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         return future.result()
     except BrokenProcessPool:
-        return "worker process died while running this notebook (killed, or out of memory)"
+        return WORKER_DIED
 
 
 def read_with_separators(files: list[Path], number_format: NumberFormat, build: Path) -> Path:
@@ -120,19 +124,35 @@ class Publication:
     lang: str = "en"
 
 
-def publish(job: Publication, result: BatchResult, pool: ProcessPoolExecutor | None = None) -> None:
+def extra_params(name: str, data: str, build_dir: Path, lang: str) -> dict:
+    """The parameters of a publishing notebook other than the overview."""
+    if name == EXTRA_NOTEBOOKS[0]:
+        return {"data": data, "lang": lang}
+    return {"data": data, "build_dir": str(build_dir), "lang": lang}
+
+
+def publish(
+    job: Publication,
+    result: BatchResult,
+    pool: ProcessPoolExecutor | None = None,
+    started: dict | None = None,
+    skill_ready: bool = True,
+) -> None:
     """The overview and the other notebooks, forecasts.csv and index.html, for ``job``; failures
-    and notes go into the batch's ``result``. With ``pool`` (the province reports' workers, kernels
-    warm) the notebooks run there, side by side, while the index page's chart is drawn here;
-    without it, one after the other in this process."""
-    out, results_dir, published, build_dir = job.out, job.results_dir, job.published, job.build_dir
-    data, extras, warm, lang = job.data, job.extras, job.warm, job.lang
+    and notes go into the batch's ``result``.
+
+    With ``pool`` (the province reports' workers, kernels warm) the notebooks run there, side by
+    side, while the index page's charts are drawn here; without it, one after the other in this
+    process. ``started`` holds the runs of notebooks already handed to the workers beside the
+    province reports (:mod:`~dxanalysis.run.side_jobs`); one whose worker died runs again.
+    ``skill_ready`` is False when the forecast skill's backtest could not be built.
+    """
     from ..forecast.outputs import read_build, read_unit_forecasts
     from ..report import read_results
-    from ..report.index_page import national_png
+    from ..report.index_page import maps_png, national_png
 
+    out, results_dir, published, build_dir, lang = job.out, job.results_dir, job.published, job.build_dir, job.lang
     # The nation's rows come from the pipeline (computed once); the provinces' from their reports.
-    # Only the forecasts and the 766 scores are needed here: not the harmonised table or the fans.
     tables = read_build(build_dir)
     built, scores = tables.forecasts, tables.scores
     national = built[built["province_code"] == provinces.NATIONAL_CODE]
@@ -146,39 +166,61 @@ def publish(job: Publication, result: BatchResult, pool: ProcessPoolExecutor | N
     overview_params = {
         "results_dir": str(results_dir),
         "as_of": str(first["as_of"]),
-        "data": data,
+        "data": job.data,
         "model": str(first["model"]),
         "provinces_run": ",".join(published),
         "build_dir": str(build_dir),
         "lang": lang,
     }
-    extra_reports = []
     jobs = [(OVERVIEW_NOTEBOOK, overview_params)]
-    if extras:
-        jobs.append((EXTRA_NOTEBOOKS[0], {"data": data, "lang": lang}))
+    if job.extras:
+        jobs.append((EXTRA_NOTEBOOKS[0], extra_params(EXTRA_NOTEBOOKS[0], job.data, build_dir, lang)))
         note = build_dir / BACKTEST_NOTE
         if note.exists():
             result.notes.append(f"forecast skill not run: {note.read_text(encoding='utf-8')}")
-        else:
-            jobs.append((EXTRA_NOTEBOOKS[1], {"data": data, "build_dir": str(build_dir), "lang": lang}))
-    if pool is not None:
-        futures = [pool.submit(notebook_job, name, params, str(out), warm) for name, params in jobs]
-    else:
-        with stderr_to(out / "batch.log"):
-            errors = [notebook_job(name, params, str(out), warm) for name, params in jobs]
-    national = national_png(tables.harmonised, built, tables.fans, lang)  # while the workers run them
+        elif skill_ready:
+            jobs.append((EXTRA_NOTEBOOKS[1], extra_params(EXTRA_NOTEBOOKS[1], job.data, build_dir, lang)))
+    started = started or {}
+    runs = {name: _run_or_submit(name, params, started, pool, job) for name, params in jobs}
+    # While the workers run them: the index page's charts and the workbook.
+    national = national_png(tables.harmonised, built, tables.fans, lang)
+    maps = maps_png(forecasts, scores, lang)
     workbook = _workbook(forecasts, scores, units, out, lang, result)
-    if pool is not None:
-        errors = [_outcome(future) for future in futures]
-    for (name, _), error in zip(jobs, errors):
+    extra_reports = []
+    for name, params in jobs:
+        error = _outcome(runs[name]) if isinstance(runs[name], Future) else runs[name]
+        if error == WORKER_DIED and name in started:  # handed out early and its worker died: once more, here
+            with stderr_to(out / "batch.log"):
+                error = notebook_job(name, params, str(out), job.warm)
         if error is None:
             extra_reports.append(Path(name).stem)
         else:
             result.failed[Path(name).stem] = error
     page = index_html(
-        forecasts, published, extra_reports, result.failed, result.notes, scores, national, lang, workbook, unit_summary
+        forecasts,
+        published,
+        extra_reports,
+        result.failed,
+        result.notes,
+        scores,
+        national,
+        lang,
+        workbook,
+        unit_summary,
+        maps,
     )
     atomic_write_text(page, out / "index.html")
+
+
+def _run_or_submit(name: str, params: dict, started: dict, pool, job: Publication):
+    """The run of one publishing notebook: already started, handed to ``pool`` now, or (without a
+    pool) run here; a Future, or the error message (None when it ran)."""
+    if name in started:
+        return started[name]
+    if pool is not None:
+        return pool.submit(notebook_job, name, params, str(job.out), job.warm)
+    with stderr_to(job.out / "batch.log"):
+        return notebook_job(name, params, str(job.out), job.warm)
 
 
 def _workbook(

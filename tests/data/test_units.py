@@ -278,6 +278,7 @@ def test_without_a_unit_table_the_step_leaves_a_note(tmp_path, province_rows):
     assert outputs.read_unit_forecasts(tmp_path / "build") is None
 
 
+@pytest.mark.slow
 def test_unit_forecasts_on_a_local_dask_cluster_are_the_same_bytes(small_units, small_forecasts):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

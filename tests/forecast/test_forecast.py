@@ -189,6 +189,7 @@ def bundled_backtest():
     return backtest(fc.load_bundled_table())
 
 
+@pytest.mark.slow
 def test_backtest_on_bundled_panel_supports_the_default_model(bundled_backtest):
     """The README's claims: pooled has the lowest MAE of every model (ets included); its year-end
     effect beats the same model without it on MAE and the calibrated Brier scores; its Brier is within 5% of the best
@@ -210,6 +211,7 @@ def test_backtest_on_bundled_panel_supports_the_default_model(bundled_backtest):
     assert (counts[False] == result.events.groupby("model").size()).all() and (counts[True] == counts[False]).all()
 
 
+@pytest.mark.slow
 def test_calibration_never_peeks(bundled_backtest):
     """Each origin's factors come only from forecasts whose month was known at that origin:
     the first origins, with nothing known yet, keep factor 1; changing outcomes after an origin
@@ -240,6 +242,7 @@ def test_live_forecast_intervals_use_the_backtest_factors():
         assert np.allclose(ratio[np.isfinite(ratio)], found.factors[band])
 
 
+@pytest.mark.slow
 def test_ets_is_a_damped_trend_on_the_logit_scale():
     """A steady climb is extrapolated with a damped trend and stays inside 0-100%; a series too
     short for ETS gets the pooled forecast."""
@@ -291,3 +294,20 @@ def test_the_calibration_runs_only_its_origins_and_gets_the_whole_backtests_scor
     got = _recent_scores(table, model).reset_index(drop=True)
     assert got["origin"].nunique() == RECENT_ORIGINS
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_every_model_named_in_the_settings_has_one_fitter():
+    """Models are a registry, not strings matched in code: each name has one fitter, and the
+    random walks differ only in their declared switches."""
+    from dxanalysis.forecast.models import FITTERS, WALKS
+    from dxanalysis.forecast.settings import MODELS
+
+    assert set(FITTERS) == set(MODELS)
+    assert WALKS["pooled"].season and not WALKS["pooled_no_season"].season
+    assert {k: v for k, v in vars(WALKS["pooled"]).items() if k != "season"} == {
+        k: v for k, v in vars(WALKS["pooled_no_season"]).items() if k != "season"
+    }
+    from dxanalysis.core.errors import DxError
+
+    with pytest.raises(DxError, match="unknown model"):
+        fc.fit(fc.build_panel(fc.load_bundled_table()), "arima", 10)

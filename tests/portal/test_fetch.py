@@ -75,6 +75,7 @@ def test_writes_the_three_tables_and_every_raw_answer(tmp_path):
     assert all(b["pageSize"] == 200 for e, b in portal.requests)
 
 
+@pytest.mark.slow
 def test_fetched_data_validates_and_forecasts(tmp_path):
     run(tmp_path, start="2026-01", end="2026-10")
     out = tmp_path / "out"
@@ -130,6 +131,7 @@ def test_timeout_then_success(tmp_path):
     assert [e for e, _ in portal.requests].count("service-results") == 2
 
 
+@pytest.mark.slow
 def test_unreachable_portal_exits_1_naming_the_url(tmp_path, capsys):
     code = main(
         [

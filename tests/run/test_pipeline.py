@@ -45,6 +45,7 @@ def test_steps_rerun_only_when_their_inputs_change(tmp_path):
     assert Pipeline(tmp_path / "b", data=str(data), as_of="2026-06").run(("harmonise", "forecast")).ran == ["forecast"]
 
 
+@pytest.mark.slow
 def test_bad_data_fails_once_before_any_report_and_leaves_no_workers(tmp_path):
     import psutil
 
