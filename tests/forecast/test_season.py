@@ -11,7 +11,7 @@ from dxanalysis.core.errors import DxError
 from dxanalysis.core.periods import period_range
 from dxanalysis.data import coverage
 from dxanalysis.forecast import build_panel
-from dxanalysis.forecast.models import _fit
+from dxanalysis.forecast.models import fit
 from dxanalysis.run.settings import run_settings
 
 MONTHS = period_range("2023-01", "2025-10")
@@ -60,7 +60,7 @@ def _panel(seed: int, push: float, months=MONTHS, volume: float = 20_000.0) -> p
 def _season(table: pd.DataFrame):
     panel = build_panel(table)
     origin = len(panel.periods) - 1
-    return panel, _fit(panel, "pooled", origin).season
+    return panel, fit(panel, "pooled", origin).season
 
 
 def test_no_season_where_past_years_show_none():

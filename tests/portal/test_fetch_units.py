@@ -233,7 +233,7 @@ class RefusingAfter(Hostile):
         super().__init__(**kwargs)
         self.after = after
         self.fault = lambda endpoint, code, body, status, payload: (
-            (429, Raw(429, b'{"code": "TOO_MANY"}')) if len(self.requests) > self.after else None
+            (429, Raw(429, b'{"code": "TOO_MANY"}')) if self.arrival() > self.after else None
         )
 
 

@@ -38,8 +38,8 @@ class Hostile(FakePortal):
             status, payload = replaced
         refusal = status in (403, 429) or (isinstance(payload, Raw) and "html" in payload.content_type and status < 500)
         with self._lock:
-            if refusal and self.received_at_first_refusal is None:
-                self.received_at_first_refusal = len(self.requests)
+            if refusal and (self.received_at_first_refusal is None or self.arrival() < self.received_at_first_refusal):
+                self.received_at_first_refusal = self.arrival()
         return status, payload
 
 
