@@ -31,6 +31,9 @@ OBSERVATION_COLUMNS = [
     "source_file",
     "source_row",
 ]
+#: What every observation file carries (``weight`` and ``complete`` are optional; the loader adds
+#: ``source_file`` and ``source_row``). ``dx fetch`` writes these, naming the province by its code.
+FILE_COLUMNS = OBSERVATION_COLUMNS[:7]
 
 #: Allowed gap between a stated value and numerator/denominator*100 (rounding in reports).
 VALUE_TOLERANCE = 0.05
@@ -347,6 +350,7 @@ __all__ = [
     "RowChecks",
     "canonical_province",
     "OBSERVATION_COLUMNS",
+    "FILE_COLUMNS",
     "OBSERVATION_SCHEMA",
     "VALUE_TOLERANCE",
 ]

@@ -14,9 +14,11 @@ import pandas as pd
 from ..core import paths, provinces
 from ..core.files import umask
 from ..data.index766 import INDEX766_SCHEMA
+from ..data.row_checks import FILE_COLUMNS
 from .unit_rows import UNIT_COLUMNS
 
-OBSERVATION_COLUMNS = ["province_code", "period", "indicator", "numerator", "denominator", "value", "source"]
+#: The observation contract's file columns (:data:`~dxanalysis.data.row_checks.FILE_COLUMNS`), the province by its code.
+OBSERVATION_COLUMNS = ["province_code" if c == "province" else c for c in FILE_COLUMNS]
 # unit_code: "" for a province's own figures; the portal's departmentCode for one unit's (units.csv)
 MISSING_COLUMNS = ["period", "province_code", "endpoint", "indicator", "reason", "unit_code"]
 
