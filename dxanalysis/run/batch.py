@@ -31,11 +31,13 @@ from ..core.files import atomic_write_text
 from ..data.readers import UNDECLARED, NumberFormat
 from ..report import pdf_batch
 from .guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
-from .notebook_runs import count_moved, execute_notebook, failure_message, quiet_worker, render_html
+from .html_pages import render_html
+from .notebook_runs import count_moved, execute_notebook, failure_message
 from .outcome import BatchResult
 from .pipeline import STEPS, Pipeline, code_files, digest, param_files
 from .publish import EXTRA_NOTEBOOKS, Publication, earlier_reports, publish, read_with_separators
 from .side_jobs import LATER_STEPS, SideJobs
+from .workers import quiet_worker
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 
@@ -266,7 +268,7 @@ def _plan(
 
 def _start_pool(workers: int, out: Path, notebook: Path, warm: bool) -> ProcessPoolExecutor:
     """A pool of ``workers`` processes, started now: with ``warm``, each gets its kernel ready
-    (:func:`dxanalysis.run.notebook_runs.quiet_worker`) while the caller goes on."""
+    (:func:`dxanalysis.run.workers.quiet_worker`) while the caller goes on."""
     out.mkdir(parents=True, exist_ok=True)
     # Workers are spawned, not forked: a fork copies the parent's threads' locks (zmq, asyncio,
     # logging) mid-flight, and a warm kernel's client in such a child can hang for ever.

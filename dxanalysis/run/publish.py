@@ -17,9 +17,10 @@ from ..core.files import atomic_write_csv, atomic_write_text
 from ..data.readers import NumberFormat
 from ..report.index_page import index_html
 from .guards import report_complete
-from .notebook_runs import execute_notebook, failure_message, stderr_to
+from .notebook_runs import execute_notebook, failure_message
 from .outcome import BatchResult
 from .pipeline import BACKTEST_NOTE
+from .workers import stderr_to
 
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
 EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")

@@ -53,7 +53,7 @@ FULL_COLLECTION_EVERY = 8
 _kernel = {"km": None, "kc": None, "name": None, "runs": 0}
 
 
-def _shutdown() -> None:
+def shutdown() -> None:
     km, kc = _kernel["km"], _kernel["kc"]
     _kernel.update(km=None, kc=None, name=None, runs=0)
     if kc is not None:
@@ -68,7 +68,7 @@ def _shutdown() -> None:
             pass
 
 
-atexit.register(_shutdown)
+atexit.register(shutdown)
 
 
 def _warm_kernel(kernel_name: str, cwd: str | None, startup_timeout: float):
@@ -78,7 +78,7 @@ def _warm_kernel(kernel_name: str, cwd: str | None, startup_timeout: float):
 
     km = _kernel["km"]
     if km is not None and (_kernel["name"] != kernel_name or not km.is_alive()):
-        _shutdown()
+        shutdown()
         km = None
     if km is None:
         km = KernelManager(kernel_name=kernel_name)
@@ -176,7 +176,7 @@ class WarmKernelEngine(NBClientEngine):
         if not failed:
             _kernel["runs"] += 1
             return nb
-        _shutdown()
+        shutdown()
         if isinstance(failed, KeyboardInterrupt):
             raise failed
         # Leftover state must never be the reason a report fails: run it again on a fresh kernel.
