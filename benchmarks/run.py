@@ -19,12 +19,14 @@ Machines are noisy, so every figure is compared with a reference measured in the
                 panel, in a process of its own: wall time against the province forecast's, peak
                 resident memory (aims <= 15 s, <= 1.5 GB), every commune forecast within the
                 contract (``benchmarks/units.py``);
+* ``first report`` whole ``dx batch`` commands for 1, 6 and 34 provinces into a fresh ``--out``, warm
+                and cold build cache, against ``papermill`` command-line runs (``benchmarks/first_report.py``);
 * ``validate``  ``dx validate`` of a generated 200 MB tidy CSV (valid, 63 old provinces x 11
                 indicators x four centuries of months): wall time and the process's peak
                 resident memory as a multiple of the file size (aim <= 4 x).
 
 Usage: ``python benchmarks/run.py [--provinces N] [--jobs J] [--rounds R] [--validate-mb M] [--skip-batch]
-[--skip-fetch] [--skip-validate] [--skip-hostile] [--skip-units] [--skip-pdf] [--only-pdf]``.
+[--skip-fetch] [--skip-validate] [--skip-hostile] [--skip-units] [--skip-pdf] [--only-pdf] [--skip-first-report]``.
 """
 
 from __future__ import annotations
@@ -345,6 +347,9 @@ def main() -> int:
     parser.add_argument("--skip-calendar", action="store_true", help="skip benchmarks/year_end.py (issue 17's aims, ~40 s)")
     parser.add_argument("--skip-hostile", action="store_true")
     parser.add_argument("--skip-units", action="store_true", help="skip the unit forecasts (benchmarks/units.py)")
+    parser.add_argument(
+        "--skip-first-report", action="store_true", help="skip benchmarks/first_report.py (issue 18's aims, ~5 min a round)"
+    )
     parser.add_argument("--validate-mb", type=int, default=200, help="size of the dx validate benchmark's CSV (MB)")
     args = parser.parse_args()
     results: dict[str, float] = {}
@@ -390,6 +395,10 @@ def main() -> int:
         return 1
     if not args.skip_pdf and pdf_benchmark(results, args.provinces, args.jobs, args.rounds):
         return 1
+    if not args.skip_first_report:
+        from first_report import main as first_report
+
+        results["first_report"] = first_report(["--rounds", str(args.rounds)])["best_s"]
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
