@@ -3,7 +3,7 @@
 Run: ``python scripts/make_commune_table.py``. The 3,321 communes, wards and special zones in force
 since 1 July 2025 (the two-level local government), with their GSO codes, province, type and
 centroid. The CSV is committed so that the suite runs without the package at run time;
-``tests/test_communes.py`` checks it still agrees with the package.
+``tests/data/test_communes.py`` checks it still agrees with the package.
 """
 
 from __future__ import annotations

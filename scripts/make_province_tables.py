@@ -2,7 +2,7 @@
 
 Run: ``python scripts/make_province_tables.py`` (needs the dev extra installed).
 The CSVs are committed so that the suite runs without the package; the test
-``tests/test_provinces.py::test_tables_match_vietnamadminunits`` checks they still agree.
+``tests/core/test_provinces.py::test_tables_match_vietnamadminunits`` checks they still agree.
 
 Regions are not in the package: the six socio-economic regions of GSO, with each new
 province placed in the region of its seat. They are used only to pool trends.
