@@ -244,7 +244,7 @@ def test_after_a_429_at_most_jobs_further_requests_with_unit_pages(tmp_path, job
     with pytest.raises(PortalRefused):
         run(tmp_path, portal, jobs=jobs, retries=4)
     further = len(portal.requests) - portal.received_at_first_refusal
-    assert portal.received_at_first_refusal == 301 and further <= jobs, further
+    assert portal.first_refused == 301 and further <= jobs, further
     assert any(b.get("currentPage", 1) > 1 for _, b in portal.requests)
     assert not (tmp_path / "out" / "units.csv").exists()  # nothing written from a stopped run
 

@@ -29,6 +29,7 @@ class Hostile(FakePortal):
         super().__init__(**kwargs)
         self.fault = fault
         self.received_at_first_refusal = None
+        self.first_refused = None
 
     def answer(self, endpoint, body):
         status, payload = super().answer(endpoint, body)
@@ -38,8 +39,10 @@ class Hostile(FakePortal):
             status, payload = replaced
         refusal = status in (403, 429) or (isinstance(payload, Raw) and "html" in payload.content_type and status < 500)
         with self._lock:
-            if refusal and (self.received_at_first_refusal is None or self.arrival() < self.received_at_first_refusal):
-                self.received_at_first_refusal = self.arrival()
+            if refusal and self.received_at_first_refusal is None:  # what had arrived when it went out
+                self.received_at_first_refusal = len(self.requests)
+            if refusal and (self.first_refused is None or self.arrival() < self.first_refused):
+                self.first_refused = self.arrival()  # the earliest request refused
         return status, payload
 
 
