@@ -45,10 +45,11 @@ def check_fraction(value, setting: str = "low_coverage_fraction") -> float:
     return fraction
 
 
-def configured_fraction(path: Path | None = None) -> float:
-    """``low_coverage_fraction`` from ``params/run.yaml`` (default :data:`DEFAULT_FRACTION`), checked."""
+def configured_fraction(path: Path | None = None, spec: dict | None = None) -> float:
+    """``low_coverage_fraction`` from ``params/run.yaml`` (default :data:`DEFAULT_FRACTION`), checked;
+    ``spec``: the file already read (the run settings read it whole)."""
     path = Path(path or paths.RUN_SETTINGS_YAML)
-    value = read_yaml(path).get("low_coverage_fraction", DEFAULT_FRACTION)
+    value = (read_yaml(path) if spec is None else spec).get("low_coverage_fraction", DEFAULT_FRACTION)
     try:
         return check_fraction(value)
     except DxError as exc:

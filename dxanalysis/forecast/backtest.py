@@ -80,7 +80,13 @@ def generate(
     parameters every ``REFIT_EVERY`` origins, so it starts at the refit before ``first_origin``
     and its forecasts there are the same as in the whole run.
     """
-    panel = build_panel(table)
+    return _generate(build_panel(table), models, min_history, first_origin, with_events)
+
+
+def _generate(
+    panel: Panel, models: tuple[str, ...], min_history: int, first_origin: int | None, with_events: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`generate` on a panel already built."""
     thresholds = _thresholds(panel)
     n_series, n_cols = panel.values.shape
     if n_cols < min_history + 1:
@@ -190,13 +196,14 @@ def calibrate(table: pd.DataFrame, model: str, as_of: str | None = None) -> Cali
 def _recent_scores(data: pd.DataFrame, model: str) -> pd.DataFrame:
     """The backtest scores of the last RECENT_ORIGINS origins, the only ones the factors rest on:
     the earlier origins are not run (the same scores as the whole backtest's, a fraction of its time)."""
-    periods = build_panel(data).periods
+    panel = build_panel(data)  # once, for both runs below
+    periods = panel.periods
     earliest = earliest_origin(periods[-2]) if len(periods) > 2 else None
     first = periods.index(earliest) if earliest in periods else None
-    scores, _ = generate(data, (model,), first_origin=first, with_events=False)
+    scores, _ = _generate(panel, (model,), MIN_HISTORY, first, with_events=False)
     last = scores["origin"].max() if len(scores) else None
     if first is not None and last != periods[-2]:  # the last origin scored nothing: the window starts earlier
-        scores, _ = generate(data, (model,), with_events=False)
+        scores, _ = _generate(panel, (model,), MIN_HISTORY, None, with_events=False)
         last = scores["origin"].max()
     return scores[scores["origin"] >= earliest_origin(last)]
 

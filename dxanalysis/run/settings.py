@@ -41,7 +41,7 @@ def run_settings(path: Path = paths.RUN_SETTINGS_YAML) -> RunSettings:
         jobs=str(spec.get("jobs") or "auto"),
         scenario=str(spec.get("scenario") or ""),
         lang=str(spec.get("lang") or "en"),
-        low_coverage_fraction=configured_fraction(path),
+        low_coverage_fraction=configured_fraction(path, spec),
         pdf=spec.get("pdf", False),
     )
     if not isinstance(settings.pdf, bool):
