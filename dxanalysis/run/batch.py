@@ -32,12 +32,12 @@ from ..data.readers import UNDECLARED, NumberFormat
 from ..report import pdf_batch
 from .guards import batch_lock, cleaned_up, in_flight, kill_workers, report_complete, stopped_on_error
 from .html_pages import render_html
-from .notebook_runs import count_moved, execute_notebook, failure_message
+from .notebook_runs import count_moved, execute_notebook
 from .outcome import BatchResult
 from .pipeline import STEPS, Pipeline, code_files, digest, param_files
 from .publish import EXTRA_NOTEBOOKS, Publication, earlier_reports, publish, read_with_separators
 from .side_jobs import LATER_STEPS, SideJobs
-from .workers import quiet_worker
+from .workers import province_job, quiet_worker
 
 PROVINCE_NOTEBOOK = "01_province_report.ipynb"
 
@@ -47,31 +47,6 @@ def fingerprint(parameters: dict, data_files: list[Path], notebook: Path | None 
     (the pipeline's one hashing function, :func:`dxanalysis.run.pipeline.digest`)."""
     notebook = Path(notebook or paths.NOTEBOOKS_DIR / PROVINCE_NOTEBOOK)
     return digest([notebook, *code_files(), *param_files(), paths.INDEX766_XLSX, *map(Path, data_files), parameters])
-
-
-def _province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
-    """Run one province (in a worker process). Returns (code, error message or None).
-
-    A marker file says the province is in flight, so that when a worker dies (killed, out of
-    memory) the parent knows which province it was running.
-    """
-    out = Path(out_dir)
-    marker = in_flight(out, code)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(str(os.getpid()))
-    try:
-        execute_notebook(
-            Path(notebook),
-            out / "provinces" / f"{code}.ipynb",
-            parameters,
-            html_output=out / "provinces" / f"{code}.html",
-            warm=warm,
-        )
-        return code, None
-    except BaseException as exc:  # reported in the summary, never lost
-        return code, failure_message(exc)
-    finally:
-        marker.unlink(missing_ok=True)
 
 
 #: A province whose worker died this many times is reported failed, not retried again.
@@ -310,7 +285,7 @@ def _run_jobs(
         from ..core.cluster import run_on_cluster
 
         for code, error in run_on_cluster(
-            scheduler, _province_job, [(c, todo[c]["parameters"], str(out), notebook, False) for c in todo]
+            scheduler, province_job, [(c, todo[c]["parameters"], str(out), notebook, False) for c in todo]
         ):
             outcomes[code] = error
             on_done(code, error)
@@ -324,8 +299,7 @@ def _run_jobs(
         round_codes, round_workers = (suspects[:1], 1) if suspects else (pending, workers)
         pool, early = early or _start_pool(round_workers, out, Path(notebook), warm), None
         futures = {
-            pool.submit(_province_job, code, todo[code]["parameters"], str(out), notebook, warm): code
-            for code in round_codes
+            pool.submit(province_job, code, todo[code]["parameters"], str(out), notebook, warm): code for code in round_codes
         }
         if side is not None:
             side.on_pool(pool)

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import paths, provinces
+from ..core import provinces
 from ..core.files import atomic_write_csv, atomic_write_text
 from ..data.readers import NumberFormat
 from ..report.index_page import index_html
 from .guards import report_complete
-from .notebook_runs import execute_notebook, failure_message
 from .outcome import BatchResult
 from .pipeline import BACKTEST_NOTE
-from .workers import stderr_to
+from .workers import notebook_job, stderr_to
 
 OVERVIEW_NOTEBOOK = "02_national_overview.ipynb"
 EXTRA_NOTEBOOKS = ("03_merger_explorer.ipynb", "04_forecast_skill.ipynb")
@@ -45,20 +44,6 @@ def earlier_reports(out: Path, results_dir: Path, settings_key: str, exclude: se
             f"(as-of, model, scenario, data, code or language) and are not listed here: {', '.join(other)}"
         )
     return same
-
-
-def notebook_job(name: str, params: dict, out_dir: str, warm: bool) -> str | None:
-    """Run one of the publishing notebooks into ``out_dir`` (here or in a worker process); the
-    error message, or None."""
-    stem = Path(name).stem
-    out = Path(out_dir)
-    try:
-        execute_notebook(
-            paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
-        )
-        return None
-    except BaseException as exc:  # reported in the summary, never lost
-        return failure_message(exc)
 
 
 #: What a publishing notebook's outcome says when its worker died under it.

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from .notebook_runs import failure_message
 from .pipeline import BACKTEST_NOTE, Pipeline
-from .publish import EXTRA_NOTEBOOKS, extra_params, notebook_job
+from .publish import EXTRA_NOTEBOOKS, extra_params
+from .workers import notebook_job
 
 #: The build steps no province report reads: built beside the reports (only the skill notebook reads them).
 LATER_STEPS = ("backtest",)

@@ -1,4 +1,7 @@
-"""The batch's worker processes: their stderr to the batch log, following their parent, a kernel ready ahead."""
+"""The batch's worker processes and their jobs: stderr to the batch log, following the parent, a kernel ready ahead.
+
+The jobs live here, not in :mod:`.batch` or :mod:`.publish`: a worker imports the module of every job it
+unpickles, and those two import the whole forecast stack, which a worker never uses (its kernel does)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ import time
 from pathlib import Path
 
 from ..core import paths
+from .guards import in_flight
 from .html_pages import exporter
+from .notebook_runs import execute_notebook, failure_message
 
 
 @contextlib.contextmanager
@@ -70,4 +75,43 @@ def _follow_parent(parent: int, every: float = 0.5) -> None:
     os._exit(1)
 
 
-__all__ = ["quiet_worker", "stderr_to"]
+def province_job(code: str, parameters: dict, out_dir: str, notebook: str, warm: bool = True) -> tuple[str, str | None]:
+    """Run one province (in a worker process). Returns (code, error message or None).
+
+    A marker file says the province is in flight, so that when a worker dies (killed, out of
+    memory) the parent knows which province it was running.
+    """
+    out = Path(out_dir)
+    marker = in_flight(out, code)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()))
+    try:
+        execute_notebook(
+            Path(notebook),
+            out / "provinces" / f"{code}.ipynb",
+            parameters,
+            html_output=out / "provinces" / f"{code}.html",
+            warm=warm,
+        )
+        return code, None
+    except BaseException as exc:  # reported in the summary, never lost
+        return code, failure_message(exc)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def notebook_job(name: str, params: dict, out_dir: str, warm: bool) -> str | None:
+    """Run one of the publishing notebooks into ``out_dir`` (here or in a worker process); the
+    error message, or None."""
+    stem = Path(name).stem
+    out = Path(out_dir)
+    try:
+        execute_notebook(
+            paths.NOTEBOOKS_DIR / name, out / f"{stem}.ipynb", params, html_output=out / f"{stem}.html", warm=warm
+        )
+        return None
+    except BaseException as exc:  # reported in the summary, never lost
+        return failure_message(exc)
+
+
+__all__ = ["notebook_job", "province_job", "quiet_worker", "stderr_to"]
